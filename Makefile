@@ -1,0 +1,72 @@
+# Berth: `make run` serves the dashboard on the embedded demo,
+# `make test` runs every check. Both install what is missing first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+.PHONY: run test build tools browser lint unit e2e bench clean
+
+CARGO_LEPTOS_VERSION := 0.3.8
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
+E2E_PORT ?= 3100
+
+# How the wasm half is compiled on this machine: with rustup's wasm32
+# target, or, where rustup cannot fetch it, with Debian's rustc and std
+# sources (build-std). Decided once; delete target/toolchain.mk to redo.
+include target/toolchain.mk
+
+target/toolchain.mk:
+	@mkdir -p target
+	@if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+	    || rustup target add wasm32-unknown-unknown; then \
+	  echo '# rustup provides the wasm32 target.' > $@; \
+	else \
+	  echo 'rustup cannot fetch wasm32-unknown-unknown: using Debian rustc-web with build-std.'; \
+	  apt-get update -qq && apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-clippy binaryen; \
+	  { echo '# Debian rustc-web builds everything, std for wasm from source.'; \
+	    echo 'export RUSTC := /usr/bin/rustc'; \
+	    echo 'export RUSTC_BOOTSTRAP := 1'; \
+	    echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER := $$(rustc +stable --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"; \
+	    echo 'LIB_CARGO_ARGS := --lib-cargo-args=-Zbuild-std=std,panic_abort'; \
+	    echo 'CLIPPY := /usr/bin/cargo-clippy clippy'; } > $@; \
+	fi
+
+CLIPPY ?= cargo clippy
+
+# Tools are installed with rustup's own compiler, and only when missing.
+tools: target/toolchain.mk
+	@cargo leptos --version >/dev/null 2>&1 || \
+	  env -u RUSTC -u RUSTC_BOOTSTRAP cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
+	  env -u RUSTC -u RUSTC_BOOTSTRAP cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	@command -v git >/dev/null || (apt-get update -qq && apt-get install -y -qq git)
+
+build: tools
+	cargo leptos build $(LIB_CARGO_ARGS)
+
+run: build
+	./target/debug/berth demo init --if-missing
+	./target/debug/berth serve
+
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	@cd end2end && (test -d node_modules/@playwright/test || npm ci --no-audit --no-fund)
+
+lint: target/toolchain.mk
+	cargo fmt --all -- --check
+	$(CLIPPY) --workspace --all-targets -- -D warnings
+
+unit: target/toolchain.mk
+	cargo test --workspace
+
+e2e: build browser
+	cd end2end && E2E_PORT=$(E2E_PORT) npx playwright test
+
+test: lint unit e2e
+
+bench: tools
+	cargo leptos build --release $(LIB_CARGO_ARGS)
+	@command -v wrk >/dev/null && command -v bc >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk bc curl)
+	./end2end/bench.sh
+
+clean:
+	cargo clean

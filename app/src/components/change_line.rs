@@ -1,0 +1,16 @@
+use leptos::prelude::*;
+
+use crate::model::{ago, short_sha, Change};
+
+/// "by Ann, 3 h ago" with the commit message on hover.
+#[component]
+pub fn ChangeLine(change: Option<Change>, now: i64) -> impl IntoView {
+    change.map(|c| {
+        let title = format!("{} ({}) — {}", c.subject, short_sha(&c.commit), c.email);
+        view! {
+            <span class="change" title=title>
+                "by " <span class="author">{c.author}</span> ", " {ago(now, c.at)}
+            </span>
+        }
+    })
+}

@@ -1,0 +1,50 @@
+use leptos::prelude::*;
+
+use crate::{
+    api::refresh_action,
+    model::{ago, short_sha, Freshness},
+};
+
+/// The demo notice, "as of commit …, n s ago" per repository, and Refresh.
+#[component]
+pub fn FreshnessBar(freshness: Freshness) -> impl IntoView {
+    let refresh = refresh_action();
+    let now = freshness.now;
+    view! {
+        {freshness.banner.map(|text| view! { <div class="banner" role="note">{text}</div> })}
+        <div class="freshness">
+            {freshness
+                .sources
+                .into_iter()
+                .map(|s| {
+                    let state = if s.commit.is_empty() {
+                        "not read yet".to_string()
+                    } else {
+                        format!("as of commit {}, {}", short_sha(&s.commit), ago(now, s.fetched_at))
+                    };
+                    view! {
+                        <span class="source" title=s.commit.clone()>
+                            <strong>{s.repository}</strong>
+                            {format!(" @ {} — ", s.branch)}
+                            <span class="as-of">{state}</span>
+                            {s.error.map(|e| view! { <span class="source-error">" · refresh failed: " {e}</span> })}
+                        </span>
+                    }
+                })
+                .collect_view()}
+            {(freshness.problem_count > 0)
+                .then(|| {
+                    view! {
+                        <a class="problem-count" href="#problems">
+                            {format!("{} file problem(s)", freshness.problem_count)}
+                        </a>
+                    }
+                })}
+            <ActionForm action=refresh attr:class="refresh">
+                <button type="submit" disabled=move || refresh.pending().get()>
+                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
+                </button>
+            </ActionForm>
+        </div>
+    }
+}

@@ -1,0 +1,17 @@
+//! Small views shared by the pages.
+
+mod change_line;
+mod env_lane;
+mod error_box;
+mod freshness_bar;
+mod problem_list;
+mod sandbox_card;
+mod service_grid;
+
+pub use change_line::ChangeLine;
+pub use env_lane::{EnvLane, SandboxLaneCard};
+pub use error_box::ErrorBox;
+pub use freshness_bar::FreshnessBar;
+pub use problem_list::ProblemList;
+pub use sandbox_card::KeyList;
+pub use service_grid::ServiceGrid;

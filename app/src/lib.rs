@@ -1,0 +1,82 @@
+//! Berth's web UI: one page that shows which branch runs where, rendered on
+//! the server and hydrated in the browser.
+
+pub mod api;
+mod components;
+pub mod error;
+pub mod model;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path, SsrMode,
+};
+
+use api::{RefreshAction, RefreshNow};
+use pages::{EnvironmentPage, NotFound, OverviewPage, SandboxPage, SandboxesPage};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(RefreshAction(ServerAction::<RefreshNow>::new()));
+    // Every route waits for its data before sending HTML, so pages are
+    // complete without JavaScript.
+    let ssr = SsrMode::Async;
+    // Effects run only in the browser: this marks the page as interactive,
+    // for people (styles) and for the browser tests.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/berth.css"/>
+        <Title formatter=|text| format!("{text} · Berth")/>
+        <Router>
+            <header class="top">
+                <A href="/" attr:class="brand">"Berth"</A>
+                <nav>
+                    <A href="/" exact=true>"Overview"</A>
+                    <A href="/sandboxes">"Sandboxes"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=OverviewPage ssr=ssr.clone()/>
+                    <Route path=path!("/env/:name") view=EnvironmentPage ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes") view=SandboxesPage ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes/:name") view=SandboxPage ssr/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

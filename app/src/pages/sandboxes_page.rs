@@ -1,0 +1,88 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::use_query_map,
+};
+
+use crate::{
+    api::{list_sandboxes, refresh_action},
+    components::{ErrorBox, FreshnessBar, ProblemList},
+    model::{ago, SandboxList},
+};
+
+#[component]
+pub fn SandboxesPage() -> impl IntoView {
+    let query = use_query_map();
+    let refresh = refresh_action();
+    let list = Resource::new(
+        move || (query.read().get("q").unwrap_or_default(), refresh.version().get()),
+        |(q, _)| list_sandboxes(q),
+    );
+    view! {
+        <Title text="Sandboxes"/>
+        <h1>"Sandboxes"</h1>
+        <Form method="GET" action="/sandboxes" attr:class="filters">
+            <label>
+                "Name or owner "
+                <input type="search" name="q" prop:value=move || query.read().get("q").unwrap_or_default()/>
+            </label>
+            <button type="submit">"Search"</button>
+        </Form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <SandboxTable list/> }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SandboxTable(list: SandboxList) -> impl IntoView {
+    let now = list.freshness.now;
+    view! {
+        <FreshnessBar freshness=list.freshness/>
+        <p class="grid-caption">{format!("{} of {} sandboxes", list.sandboxes.len(), list.total)}</p>
+        <table class="sandboxes">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"Owner"</th>
+                    <th>"Keys"</th>
+                    <th>"Created"</th>
+                    <th>"URL"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .sandboxes
+                    .into_iter()
+                    .map(|s| {
+                        let created = s
+                            .created
+                            .as_ref()
+                            .map(|c| format!("{} by {}", ago(now, c.at), c.author))
+                            .unwrap_or_default();
+                        view! {
+                            <tr class="sandbox" data-sandbox=s.name.clone()>
+                                <th scope="row">
+                                    <A href=format!("/sandboxes/{}", s.name)>{s.name.clone()}</A>
+                                </th>
+                                <td>{s.owner.unwrap_or_else(|| "—".into())}</td>
+                                <td>{s.keys.len()}</td>
+                                <td>{created}</td>
+                                <td>
+                                    <a href=s.url.clone()>{s.url.clone()}</a>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <ProblemList problems=list.problems/>
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make bench`: 1,000 sandboxes and 60 services x 4 environments, served by
+# the release build; reports latency of `/` under 50 connections and the
+# server's peak RSS. Loopback only; bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${BENCH_PORT:-3200}
+DURATION=${BENCH_DURATION:-20s}
+export BERTH_DATA_DIR=target/bench-data
+export BERTH_LISTEN="127.0.0.1:$PORT"
+export LEPTOS_SITE_ROOT=target/site
+export RUST_LOG=warn
+BIN=./target/release/berth
+
+start=$(date +%s.%N)
+$BIN demo init --force --services 60 --sandboxes 1000 --days 60 >/dev/null
+echo "demo generated in $(echo "$(date +%s.%N) - $start" | bc) s"
+
+$BIN serve &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+start=$(date +%s.%N)
+for _ in $(seq 1 600); do
+  curl -fs "http://$BERTH_LISTEN/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+echo "first snapshot (clone + index) ready in $(echo "$(date +%s.%N) - $start" | bc) s"
+size=$(curl -fs "http://$BERTH_LISTEN/" | wc -c)
+echo "overview page: $size bytes"
+
+wrk -t2 -c50 -d5s "http://$BERTH_LISTEN/" >/dev/null # warm-up
+wrk -t2 -c50 -d"$DURATION" --latency "http://$BERTH_LISTEN/" | tee target/bench-wrk.txt
+p50=$(awk '$1 == "50%" {print $2}' target/bench-wrk.txt)
+p99=$(awk '$1 == "99%" {print $2}' target/bench-wrk.txt)
+rps=$(awk '/Requests\/sec/ {print $2}' target/bench-wrk.txt)
+rss=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$PID/status)
+echo
+echo "GET / with 50 connections: p50 $p50, p99 $p99, $rps req/s; server peak RSS $rss"

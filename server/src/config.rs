@@ -1,0 +1,350 @@
+//! `berth.toml`: where the GitOps repositories are, which services and
+//! environments exist, and how Berth serves. Every field can be overridden
+//! by a `BERTH_*` variable (`BERTH_LISTEN`, `BERTH_SANDBOXES__DOMAIN`, ...).
+
+use std::{net::SocketAddr, path::{Path, PathBuf}};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Defaults to an SQLite file in the data dir.
+    #[serde(default)]
+    pub database_url: Option<String>,
+    #[serde(default = "default_refresh")]
+    pub refresh_interval_secs: u64,
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// A notice shown on every page, e.g. that the data is a demo.
+    #[serde(default)]
+    pub banner: Option<String>,
+    /// Link to a branch of a service's source repository.
+    #[serde(default = "default_branch_url")]
+    pub branch_url_template: String,
+    #[serde(default)]
+    pub repositories: Vec<RepositoryConfig>,
+    #[serde(default)]
+    pub services: Vec<ServiceConfig>,
+    #[serde(default = "default_environments")]
+    pub environments: Vec<EnvironmentConfig>,
+    #[serde(default)]
+    pub sandboxes: SandboxConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryConfig {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_main")]
+    pub branch: String,
+    #[serde(default)]
+    pub credentials: Credentials,
+}
+
+/// Credentials by reference: a file or a variable to read, never the secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub ssh_key_file: Option<PathBuf>,
+    pub token_env: Option<String>,
+    pub token_file: Option<PathBuf>,
+}
+
+impl Credentials {
+    /// Reads the token at each use, so a rotated secret is picked up.
+    pub fn token(&self) -> Result<Option<String>, String> {
+        if let Some(var) = &self.token_env {
+            return std::env::var(var)
+                .map(|t| Some(t.trim().to_string()))
+                .map_err(|_| format!("the token variable {var} is not set"));
+        }
+        if let Some(file) = &self.token_file {
+            return std::fs::read_to_string(file)
+                .map(|t| Some(t.trim().to_string()))
+                .map_err(|err| format!("cannot read the token file {}: {err}", file.display()));
+        }
+        Ok(None)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub name: String,
+    #[serde(default = "default_main")]
+    pub default_branch: String,
+    /// Web address of the source repository, for branch and commit links.
+    #[serde(default)]
+    pub repo_url: Option<String>,
+    /// The image repository the service's builds push to.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvironmentKind {
+    Prod,
+    Stg,
+    Dev,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub kind: EnvironmentKind,
+    /// The `service: branch` file; prod has none and follows default branches.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Which repository holds the file; the first one by default.
+    #[serde(default)]
+    pub repository: Option<String>,
+}
+
+impl EnvironmentConfig {
+    pub fn title(&self) -> String {
+        self.title.clone().unwrap_or_else(|| {
+            let mut title = self.name.clone();
+            if let Some(first) = title.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            title
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxConfig {
+    #[serde(default)]
+    pub repository: Option<String>,
+    #[serde(default = "default_sandbox_dir")]
+    pub dir: String,
+    #[serde(default = "default_domain")]
+    pub domain: String,
+    /// `{name}`, `{owner}` and `{domain}` are filled in.
+    #[serde(default = "default_url_template")]
+    pub url_template: String,
+    #[serde(default = "default_ssh_template")]
+    pub ssh_command_template: String,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            repository: None,
+            dir: default_sandbox_dir(),
+            domain: default_domain(),
+            url_template: default_url_template(),
+            ssh_command_template: default_ssh_template(),
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 3000))
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./.berth")
+}
+fn default_refresh() -> u64 {
+    30
+}
+fn default_main() -> String {
+    "main".into()
+}
+fn default_branch_url() -> String {
+    "{repo_url}/tree/{branch}".into()
+}
+fn default_sandbox_dir() -> String {
+    "sandboxes".into()
+}
+fn default_domain() -> String {
+    "sandbox.example.com".into()
+}
+fn default_url_template() -> String {
+    "https://{name}.{domain}".into()
+}
+fn default_ssh_template() -> String {
+    "ssh {owner}@{name}.{domain}".into()
+}
+fn default_environments() -> Vec<EnvironmentConfig> {
+    let env = |name: &str, title: &str, kind, file: Option<&str>| EnvironmentConfig {
+        name: name.into(),
+        title: Some(title.into()),
+        kind,
+        file: file.map(str::to_string),
+        repository: None,
+    };
+    vec![
+        env("prod", "Prod", EnvironmentKind::Prod, None),
+        env("stg-1", "Stg-1", EnvironmentKind::Stg, Some("environments/stg-1.yaml")),
+        env("stg-2", "Stg-2", EnvironmentKind::Stg, Some("environments/stg-2.yaml")),
+        env("dev", "Dev", EnvironmentKind::Dev, Some("environments/dev.yaml")),
+    ]
+}
+
+/// Where the embedded demo keeps its config inside a data dir.
+pub fn demo_config_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo").join("berth.toml")
+}
+
+impl Config {
+    /// Loads `file` (or, without one, the demo config in the data dir),
+    /// then applies `BERTH_*` overrides and checks the result.
+    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+        let env = || Env::prefixed("BERTH_").ignore(&["config"]).split("__");
+        let path = match file {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let data_dir: PathBuf = Figment::new()
+                    .merge(Serialized::default("data_dir", default_data_dir()))
+                    .merge(env().only(&["data_dir"]))
+                    .extract_inner("data_dir")
+                    .map_err(|err| err.to_string())?;
+                demo_config_path(&data_dir)
+            }
+        };
+        if !path.exists() {
+            return Err(match file {
+                Some(_) => format!("the config file {} does not exist", path.display()),
+                None => format!(
+                    "no config given and no demo at {}: run `berth demo init` or pass --config",
+                    path.display()
+                ),
+            });
+        }
+        let config: Config = Figment::new()
+            .merge(Toml::file(&path))
+            .merge(env())
+            .extract()
+            .map_err(|err| format!("{}: {err}", path.display()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        let config: Config = Figment::new().merge(Toml::string(text)).extract().map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("berth.db").display()))
+    }
+
+    pub fn repository(&self, name: Option<&str>) -> &RepositoryConfig {
+        name.and_then(|n| self.repositories.iter().find(|r| r.name == n))
+            .unwrap_or(&self.repositories[0])
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.repositories.is_empty() {
+            return Err("at least one [[repositories]] entry is needed".into());
+        }
+        unique("repository", self.repositories.iter().map(|r| &r.name))?;
+        unique("service", self.services.iter().map(|s| &s.name))?;
+        unique("environment", self.environments.iter().map(|e| &e.name))?;
+        let known_repo = |name: &Option<String>, what: &str| match name {
+            Some(n) if !self.repositories.iter().any(|r| &r.name == n) => {
+                Err(format!("{what} names the repository `{n}`, which is not configured"))
+            }
+            _ => Ok(()),
+        };
+        for env in &self.environments {
+            known_repo(&env.repository, &format!("environment `{}`", env.name))?;
+            if env.kind != EnvironmentKind::Prod && env.file.is_none() {
+                return Err(format!("environment `{}` needs a `file`", env.name));
+            }
+        }
+        known_repo(&self.sandboxes.repository, "[sandboxes]")?;
+        if self.refresh_interval_secs == 0 {
+            return Err("refresh_interval_secs must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+fn unique<'a>(what: &str, names: impl Iterator<Item = &'a String>) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            return Err(format!("the {what} `{name}` is configured twice"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[[repositories]]\nname = \"gitops\"\nurl = \"/tmp/x.git\"\n";
+
+    #[test]
+    fn minimal_config_gets_the_documented_defaults() {
+        let config = Config::from_toml(MINIMAL).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.refresh_interval_secs, 30);
+        assert_eq!(config.repositories[0].branch, "main");
+        let names: Vec<_> = config.environments.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["prod", "stg-1", "stg-2", "dev"]);
+        assert_eq!(config.sandboxes.dir, "sandboxes");
+        assert!(config.database_url().ends_with("berth.db"));
+    }
+
+    #[test]
+    fn unknown_fields_and_duplicates_are_refused() {
+        assert!(Config::from_toml(&format!("{MINIMAL}colour = \"red\"\n")).is_err());
+        let twice = format!("{MINIMAL}[[services]]\nname = \"a\"\n[[services]]\nname = \"a\"\n");
+        assert!(Config::from_toml(&twice).unwrap_err().contains("configured twice"));
+        assert!(Config::from_toml("").unwrap_err().contains("repositories"));
+    }
+
+    #[test]
+    fn environment_must_name_a_known_repository() {
+        let text = format!("{MINIMAL}[[environments]]\nname = \"dev\"\nkind = \"dev\"\nfile = \"dev.yaml\"\nrepository = \"nope\"\n");
+        assert!(Config::from_toml(&text).unwrap_err().contains("nope"));
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let config = Config::from_toml(include_str!("../../berth.example.toml")).unwrap();
+        assert_eq!(config.environments.len(), 4);
+        assert_eq!(config.services[1].default_branch, "master");
+    }
+
+    #[test]
+    fn token_is_read_from_its_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let creds = Credentials { token_file: Some(file), ..Default::default() };
+        assert_eq!(creds.token().unwrap().as_deref(), Some("s3cret"));
+        let missing = Credentials { token_env: Some("BERTH_TEST_NO_SUCH_VAR".into()), ..Default::default() };
+        assert!(missing.token().is_err());
+    }
+}

@@ -1,0 +1,250 @@
+//! What the demo repository contains: services, people, branches, and a
+//! day-by-day story of promotions and sandboxes. Deterministic.
+
+use std::{fmt::Write as _, path::Path};
+
+use crate::gitops::ssh::ed25519_line;
+
+pub struct DemoSize {
+    pub services: usize,
+    pub sandboxes: usize,
+    pub days: i64,
+}
+
+impl Default for DemoSize {
+    fn default() -> Self {
+        DemoSize { services: 10, sandboxes: 14, days: 60 }
+    }
+}
+
+const SERVICES: &[(&str, &str)] = &[
+    ("web-app", "main"), ("photo-api", "main"), ("upload-worker", "master"), ("thumbnailer", "main"),
+    ("auth", "master"), ("notifications", "main"), ("search", "main"), ("billing", "master"),
+    ("album-service", "main"), ("print-orders", "main"), ("face-grouping", "main"), ("feed", "main"),
+];
+
+const PEOPLE: &[(&str, &str)] = &[
+    ("aiko", "Aiko Tanaka"), ("kohbis", "Kohei Bisawa"), ("maria", "Maria Silva"), ("jonas", "Jonas Weber"),
+    ("priya", "Priya Nair"), ("sam", "Sam Okafor"), ("lena", "Lena Fischer"), ("tomo", "Tomoya Sato"),
+    ("chen", "Chen Wei"), ("ines", "Inês Costa"), ("omar", "Omar Haddad"), ("yuki", "Yuki Mori"),
+    ("nora", "Nora Lind"), ("raj", "Raj Patel"), ("eva", "Eva Novak"), ("luca", "Luca Bianchi"),
+];
+
+const BRANCHES: &[&str] = &[
+    "feature-album-share", "feature-face-grouping-v2", "fix-upload-retry", "feature-print-orders",
+    "feature-memories", "fix-exif-timezone", "feature-family-invite", "chore-deps-weekly",
+    "feature/live-photos", "fix-thumbnail-webp", "feature-search-by-place", "release/2026.11",
+];
+
+/// A tiny deterministic generator: the demo must look the same every time.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn bytes32(&mut self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for chunk in out.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next().to_le_bytes());
+        }
+        out
+    }
+}
+
+struct Commit {
+    author: usize,
+    at: i64,
+    message: String,
+    /// `(path, Some(content))` writes a file, `None` deletes it.
+    files: Vec<(String, Option<String>)>,
+}
+
+struct Env {
+    name: &'static str,
+    title: &'static str,
+    mapping: Vec<(String, String)>,
+}
+
+pub struct History {
+    services: Vec<(String, String)>,
+    commits: Vec<Commit>,
+}
+
+fn service_list(count: usize) -> Vec<(String, String)> {
+    (0..count)
+        .map(|i| match SERVICES.get(i) {
+            Some((name, branch)) => (name.to_string(), branch.to_string()),
+            None => (format!("service-{:02}", i + 1), "main".to_string()),
+        })
+        .collect()
+}
+
+fn handle(i: usize) -> String {
+    match PEOPLE.get(i) {
+        Some((h, _)) => h.to_string(),
+        None => format!("dev{:04}", i + 1),
+    }
+}
+
+fn render_env(env: &Env) -> String {
+    let mut text = format!("# {} environment: service -> branch.\n# Edit via Berth or by hand; both are fine.\n\n", env.title);
+    for (service, branch) in &env.mapping {
+        let _ = writeln!(text, "{service}: \"{branch}\"");
+    }
+    text
+}
+
+fn render_sandbox(name: &str, key: &str) -> String {
+    format!("# Sandbox of {name}, created with Berth.\nowner: {name}\nsshPublicKeys:\n  - {key}\n")
+}
+
+impl History {
+    pub fn generate(size: &DemoSize, now: i64) -> History {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let services = service_list(size.services.max(1));
+        let start = now - size.days * 86_400;
+        let defaults = |take: usize| -> Vec<(String, String)> {
+            services.iter().take(take).cloned().collect()
+        };
+        let mut envs = [
+            Env { name: "dev", title: "Dev", mapping: defaults(services.len()) },
+            Env { name: "stg-1", title: "Stg-1", mapping: defaults(services.len() * 2 / 3 + 1) },
+            Env { name: "stg-2", title: "Stg-2", mapping: defaults(services.len() / 2 + 1) },
+        ];
+        let mut first = Commit { author: 0, at: start, message: "Set up the GitOps repository".into(), files: Vec::new() };
+        first.files.push(("README.md".into(), Some("# GitOps\n\nDev, Stg and sandbox definitions. Argo CD deploys what is here.\n".into())));
+        for env in &envs {
+            first.files.push((format!("environments/{}.yaml", env.name), Some(render_env(env))));
+        }
+        let mut commits = vec![first];
+
+        // Sandboxes are created over the whole period; a few are deleted again.
+        let mut live: Vec<String> = Vec::new();
+        let creations = size.sandboxes + size.sandboxes / 6;
+        let span = (size.days * 86_400).max(1);
+        let mut events: Vec<(i64, usize)> = (0..creations).map(|i| (start + 600 + (i as i64 * span) / creations as i64, i)).collect();
+        // Promotions: about four a day, at working hours.
+        for day in 0..size.days {
+            for slot in 0..4 {
+                events.push((start + day * 86_400 + 9 * 3600 + slot * 7200 + rng.below(3000) as i64, usize::MAX));
+            }
+        }
+        events.sort();
+        let mut created = 0usize;
+        for (at, kind) in events {
+            if at >= now {
+                break;
+            }
+            let author = rng.below(PEOPLE.len().min(8));
+            if kind != usize::MAX {
+                let name = handle(created);
+                created += 1;
+                let key = ed25519_line(rng.bytes32(), &format!("{name}@laptop"));
+                let path = format!("sandboxes/{name}.yaml");
+                commits.push(Commit { author: created.min(PEOPLE.len()) - 1, at, message: format!("Create sandbox {name}"), files: vec![(path, Some(render_sandbox(&name, &key)))] });
+                live.push(name);
+                // Every seventh creation, an older sandbox goes away.
+                if created % 7 == 0 && live.len() > 3 {
+                    let gone = live.remove(rng.below(live.len() - 1));
+                    commits.push(Commit { author, at: at + 1800, message: format!("Delete sandbox {gone}"), files: vec![(format!("sandboxes/{gone}.yaml"), None)] });
+                }
+                continue;
+            }
+            let env = &mut envs[rng.below(3)];
+            if env.mapping.is_empty() {
+                continue;
+            }
+            let slot = rng.below(env.mapping.len());
+            let (service, current) = env.mapping[slot].clone();
+            let default = &services.iter().find(|(s, _)| *s == service).expect("known service").1;
+            let branch = if current != *default && rng.below(3) == 0 { default.clone() } else { BRANCHES[rng.below(BRANCHES.len())].to_string() };
+            if branch == current {
+                continue;
+            }
+            env.mapping[slot].1 = branch.clone();
+            commits.push(Commit {
+                author,
+                at,
+                message: format!("Point {} {service} at {branch}", env.title),
+                files: vec![(format!("environments/{}.yaml", env.name), Some(render_env(env)))],
+            });
+        }
+        // Keep only the sandboxes' wished-for count alive at the end.
+        while live.len() > size.sandboxes {
+            let gone = live.remove(0);
+            commits.push(Commit { author: 0, at: now - 60, message: format!("Delete sandbox {gone}"), files: vec![(format!("sandboxes/{gone}.yaml"), None)] });
+        }
+        // Stable: commits at the same second keep their story order.
+        commits.sort_by_key(|c| c.at);
+        History { services, commits }
+    }
+
+    pub fn fast_import_stream(&self) -> Vec<u8> {
+        let mut out = String::new();
+        for commit in &self.commits {
+            let (handle, name) = PEOPLE[commit.author % PEOPLE.len()];
+            let who = format!("{name} <{handle}@photos.example> {} +0000", commit.at);
+            let _ = write!(out, "commit refs/heads/main\nauthor {who}\ncommitter {who}\ndata {}\n{}\n", commit.message.len(), commit.message);
+            for (path, content) in &commit.files {
+                match content {
+                    Some(text) => {
+                        let _ = write!(out, "M 100644 inline {path}\ndata {}\n{text}\n", text.len());
+                    }
+                    None => {
+                        let _ = writeln!(out, "D {path}");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        out.into_bytes()
+    }
+
+    pub fn config_toml(&self, repo: &Path) -> String {
+        let mut text = String::from(
+            "# Written by `berth demo init`. Edit freely, or point --config at your own file.\n\
+             banner = \"Demo data: a generated GitOps repository, not a real cluster.\"\n\
+             refresh_interval_secs = 30\n\n[[repositories]]\nname = \"gitops\"\n",
+        );
+        let _ = writeln!(text, "url = {:?}\nbranch = \"main\"\n", repo.display().to_string());
+        for (name, branch) in &self.services {
+            let _ = writeln!(
+                text,
+                "[[services]]\nname = \"{name}\"\ndefault_branch = \"{branch}\"\nrepo_url = \"https://git.example.com/photos/{name}\"\nimage = \"registry.example.com/photos/{name}\"\n"
+            );
+        }
+        text.push_str("[sandboxes]\ndomain = \"sandbox.photos.example\"\n");
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_demo_is_big_enough_to_be_believable() {
+        let now = 1_800_000_000;
+        let history = History::generate(&DemoSize::default(), now);
+        assert!(history.services.len() >= 8);
+        let authors: std::collections::HashSet<_> = history.commits.iter().map(|c| c.author).collect();
+        assert!(authors.len() >= 4, "only {} authors", authors.len());
+        let first = history.commits.first().unwrap().at;
+        assert!(now - first >= 59 * 86_400);
+        assert!(history.commits.windows(2).all(|w| w[0].at <= w[1].at), "history is in date order");
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let a = History::generate(&DemoSize::default(), 1_800_000_000).fast_import_stream();
+        let b = History::generate(&DemoSize::default(), 1_800_000_000).fast_import_stream();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,257 @@
+//! Parsing of the GitOps files Berth reads: environment files
+//! (`service: branch`) and sandbox files (owner + SSH keys). Pure: text in,
+//! entries and problems out; nothing here can panic on file content.
+
+use super::{
+    names::{check_branch_name, check_sandbox_name},
+    ssh::{parse_public_key, ParsedKey},
+    yaml::{self, Node},
+};
+
+/// Something wrong in a file, reported next to everything that still works.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    fn at(file: &str, line: usize, message: impl Into<String>) -> Self {
+        Problem { file: file.to_string(), line: Some(line), message: message.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvEntry {
+    pub service: String,
+    pub branch: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnvironmentFile {
+    pub entries: Vec<EnvEntry>,
+    pub problems: Vec<Problem>,
+}
+
+impl EnvironmentFile {
+    pub fn branch_of(&self, service: &str) -> Option<&str> {
+        self.entries.iter().find(|e| e.service == service).map(|e| e.branch.as_str())
+    }
+}
+
+/// Parses an environment file. Entries that are wrong (not a string, not a
+/// valid branch, a key given twice) are left out and reported; the valid
+/// entries are kept so one typo does not blank the whole environment.
+pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
+    let mut parsed = EnvironmentFile::default();
+    let entries = match top_mapping(file, text) {
+        Ok(entries) => entries,
+        Err(problem) => {
+            parsed.problems.push(problem);
+            return parsed;
+        }
+    };
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut duplicated: Vec<String> = Vec::new();
+    for (key, value) in entries {
+        let Some(service) = key.as_str() else {
+            parsed.problems.push(Problem::at(file, key.line(), format!("a service name must be a string, not {}", key.kind())));
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(s, _)| s == service) {
+            parsed.problems.push(Problem::at(
+                file,
+                key.line(),
+                format!("`{service}` is listed twice (first at line {first}); neither value is used"),
+            ));
+            duplicated.push(service.to_string());
+            continue;
+        }
+        seen.push((service.to_string(), key.line()));
+        let Some(branch) = value.as_str() else {
+            parsed.problems.push(Problem::at(
+                file,
+                value.line(),
+                format!("the branch of `{service}` must be a string, not {}; quote it", value.kind()),
+            ));
+            continue;
+        };
+        if let Err(why) = check_branch_name(branch) {
+            parsed.problems.push(Problem::at(file, value.line(), why));
+            continue;
+        }
+        parsed.entries.push(EnvEntry { service: service.to_string(), branch: branch.to_string(), line: key.line() });
+    }
+    parsed.entries.retain(|e| !duplicated.contains(&e.service));
+    parsed
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SandboxFile {
+    pub name: String,
+    pub file: String,
+    pub owner: Option<String>,
+    pub keys: Vec<ParsedKey>,
+}
+
+/// Parses `sandboxes/<name>.yaml`. `None` when the file cannot describe a
+/// sandbox at all (bad name, bad YAML); problems with single fields are
+/// reported while the sandbox is still listed, since the cluster runs it.
+pub fn parse_sandbox_file(file: &str, name: &str, text: &str) -> (Option<SandboxFile>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    if let Err(why) = check_sandbox_name(name) {
+        problems.push(Problem { file: file.to_string(), line: None, message: why });
+        return (None, problems);
+    }
+    let entries = match top_mapping(file, text) {
+        Ok(entries) => entries,
+        Err(problem) => return (None, vec![problem]),
+    };
+    let mut sandbox = SandboxFile { name: name.to_string(), file: file.to_string(), owner: None, keys: Vec::new() };
+    let mut saw_keys = false;
+    for (key, value) in &entries {
+        match key.as_str() {
+            Some("owner") => match value.as_str() {
+                Some(owner) if !owner.trim().is_empty() => sandbox.owner = Some(owner.trim().to_string()),
+                _ => problems.push(Problem::at(file, value.line(), format!("`owner` must be a name, not {}", value.kind()))),
+            },
+            Some("sshPublicKeys") => {
+                saw_keys = true;
+                read_keys(file, value, &mut sandbox.keys, &mut problems);
+            }
+            _ => {}
+        }
+    }
+    if sandbox.owner.is_none() && !problems.iter().any(|p| p.message.contains("`owner`")) {
+        problems.push(Problem::at(file, 1, "`owner` is missing"));
+    }
+    if !saw_keys {
+        problems.push(Problem::at(file, 1, "`sshPublicKeys` is missing"));
+    }
+    (Some(sandbox), problems)
+}
+
+fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut Vec<Problem>) {
+    let Node::Sequence { items, .. } = value else {
+        problems.push(Problem::at(file, value.line(), format!("`sshPublicKeys` must be a list, not {}", value.kind())));
+        return;
+    };
+    for item in items {
+        let parsed = item
+            .as_str()
+            .ok_or_else(|| format!("an SSH key must be a string, not {}", item.kind()))
+            .and_then(parse_public_key);
+        match parsed {
+            Ok(key) if keys.iter().any(|k| k.fingerprint == key.fingerprint) => {
+                problems.push(Problem::at(file, item.line(), format!("key {} is listed twice", key.fingerprint)))
+            }
+            Ok(key) => keys.push(key),
+            Err(why) => problems.push(Problem::at(file, item.line(), why)),
+        }
+    }
+}
+
+/// The entries of a file whose top level must be a mapping; an empty file
+/// is an empty mapping.
+fn top_mapping(file: &str, text: &str) -> Result<Vec<(Node, Node)>, Problem> {
+    match yaml::parse(text) {
+        Err(err) => Err(Problem::at(file, err.line, format!("not valid YAML: {}", err.message))),
+        Ok(None) => Ok(Vec::new()),
+        Ok(Some(Node::Mapping { entries, .. })) => Ok(entries),
+        Ok(Some(other)) => Err(Problem::at(file, other.line(), format!("expected a mapping, found {}", other.kind()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICHkiJMaAu2E4lSfp/fEW37t2quCNbFlSEpQg6Hq1D/7 kohbis@laptop";
+
+    #[test]
+    fn environment_file_keeps_order_and_lines() {
+        let text = "# Dev environment.\napp-a: \"feature-xxx\"\n\napp-b: master\napp-c: 'main'\n";
+        let env = parse_environment_file("environments/dev.yaml", text);
+        assert!(env.problems.is_empty(), "{:?}", env.problems);
+        let got: Vec<_> = env.entries.iter().map(|e| (e.service.as_str(), e.branch.as_str(), e.line)).collect();
+        assert_eq!(got, [("app-a", "feature-xxx", 2), ("app-b", "master", 4), ("app-c", "main", 5)]);
+    }
+
+    #[test]
+    fn bad_yaml_is_one_problem_with_a_line() {
+        let env = parse_environment_file("environments/dev.yaml", "app-a: main\napp-b: [oops\n");
+        assert!(env.entries.is_empty());
+        assert_eq!(env.problems.len(), 1);
+        assert!(env.problems[0].message.starts_with("not valid YAML"));
+        assert!(env.problems[0].line.is_some());
+    }
+
+    #[test]
+    fn non_string_branch_is_reported_and_the_rest_kept() {
+        let env = parse_environment_file("f.yaml", "app-a: 123\napp-b: main\napp-c: true\napp-d: [x]\n");
+        assert_eq!(env.entries.len(), 1);
+        assert_eq!(env.branch_of("app-b"), Some("main"));
+        let lines: Vec<_> = env.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(1), Some(3), Some(4)]);
+        assert!(env.problems[0].message.contains("a number"));
+    }
+
+    #[test]
+    fn duplicate_key_uses_neither_value() {
+        let env = parse_environment_file("f.yaml", "app-a: one\napp-b: main\napp-a: two\n");
+        assert_eq!(env.branch_of("app-a"), None);
+        assert_eq!(env.branch_of("app-b"), Some("main"));
+        assert_eq!(env.problems[0].line, Some(3));
+        assert!(env.problems[0].message.contains("first at line 1"));
+    }
+
+    #[test]
+    fn invalid_branch_name_is_reported() {
+        let env = parse_environment_file("f.yaml", "app-a: \"feature..x\"\n");
+        assert!(env.entries.is_empty());
+        assert!(env.problems[0].message.contains("not a valid branch name"));
+    }
+
+    #[test]
+    fn top_level_list_is_refused() {
+        let env = parse_environment_file("f.yaml", "- a\n- b\n");
+        assert!(env.problems[0].message.contains("expected a mapping"));
+    }
+
+    #[test]
+    fn sandbox_file_reads_owner_and_keys() {
+        let text = format!("# Sandbox of kohbis.\nowner: kohbis\nsshPublicKeys:\n  - {KEY}\n");
+        let (sandbox, problems) = parse_sandbox_file("sandboxes/kohbis.yaml", "kohbis", &text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let sandbox = sandbox.unwrap();
+        assert_eq!(sandbox.owner.as_deref(), Some("kohbis"));
+        assert_eq!(sandbox.keys.len(), 1);
+    }
+
+    #[test]
+    fn sandbox_with_a_bad_key_is_listed_with_the_problem() {
+        let text = format!("owner: kohbis\nsshPublicKeys:\n  - {KEY}\n  - ssh-ed25519 AAAAbroken\n");
+        let (sandbox, problems) = parse_sandbox_file("sandboxes/kohbis.yaml", "kohbis", &text);
+        assert_eq!(sandbox.unwrap().keys.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(4));
+    }
+
+    #[test]
+    fn sandbox_name_must_be_a_dns_label() {
+        let (sandbox, problems) = parse_sandbox_file("sandboxes/Bad_Name.yaml", "Bad_Name", "owner: x\n");
+        assert!(sandbox.is_none());
+        assert!(problems[0].message.contains("not a valid sandbox name"));
+    }
+
+    #[test]
+    fn sandbox_missing_fields_are_reported() {
+        let (sandbox, problems) = parse_sandbox_file("sandboxes/a.yaml", "a", "sshPublicKeys: nope\n");
+        assert!(sandbox.is_some());
+        let messages: Vec<_> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(messages.iter().any(|m| m.contains("must be a list")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`owner` is missing")), "{messages:?}");
+    }
+}

@@ -1,0 +1,115 @@
+//! `GET /api/v1/...` for scripts: the same data as the pages, as JSON.
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use app::{error::BerthError, model::Source, ports::Dashboard};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/environments", get(environments))
+        .route("/sandboxes", get(sandboxes))
+        .fallback(|| async { ApiError(BerthError::NotFound("no such API route".into())) })
+}
+
+/// An API error: the status from the error kind and `{"error": message}`.
+pub struct ApiError(pub BerthError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(json!({ "error": self.0.to_string() }))).into_response()
+    }
+}
+
+impl From<BerthError> for ApiError {
+    fn from(err: BerthError) -> Self {
+        ApiError(err)
+    }
+}
+
+#[derive(Serialize)]
+struct EnvironmentOut {
+    name: String,
+    title: String,
+    kind: String,
+    file: Option<String>,
+    repository: String,
+    commit: String,
+    services: serde_json::Map<String, serde_json::Value>,
+    unknown_services: Vec<String>,
+    problems: Vec<app::model::FileProblem>,
+}
+
+async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut out = Vec::new();
+    let sources = state.read_model.overview().await?.freshness.sources;
+    for env in &state.config.environments {
+        let detail = state.read_model.environment(&env.name).await?;
+        let repository = state.config.repository(env.repository.as_deref()).name.clone();
+        let commit = sources.iter().find(|s: &&Source| s.repository == repository).map(|s| s.commit.clone());
+        out.push(EnvironmentOut {
+            name: env.name.clone(),
+            title: detail.summary.title.clone(),
+            kind: format!("{:?}", detail.summary.kind).to_lowercase(),
+            file: env.file.clone(),
+            repository,
+            commit: commit.unwrap_or_default(),
+            services: detail.entries.iter().map(|e| (e.service.clone(), json!(e.branch))).collect(),
+            unknown_services: detail.summary.unknown.clone(),
+            problems: detail.summary.problems.clone(),
+        });
+    }
+    Ok(Json(json!({ "environments": out })))
+}
+
+#[derive(Deserialize)]
+struct SandboxQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn sandboxes(State(state): State<AppState>, Query(query): Query<SandboxQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+    let list = state.read_model.sandboxes(&query.q).await?;
+    let sandboxes: Vec<_> = list
+        .sandboxes
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "owner": s.owner,
+                "fingerprints": s.keys.iter().map(|k| &k.line).collect::<Vec<_>>(),
+                "url": s.url,
+                "ssh": s.ssh,
+                "file": s.file,
+                "created_at": s.created.as_ref().map(|c| c.at),
+                "created_by": s.created.as_ref().map(|c| &c.author),
+                "problems": s.problems,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "sandboxes": sandboxes, "total": list.total })))
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if !state.read_model.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "waiting for the first snapshot").into_response();
+    }
+    if state.store.ping().await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response();
+    }
+    "ready".into_response()
+}

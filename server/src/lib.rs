@@ -1,0 +1,12 @@
+//! Berth's server: configuration, the read model over the GitOps
+//! repositories, the database, and the HTTP surface.
+
+pub mod config;
+pub mod demo;
+pub mod gitops;
+pub mod http;
+pub mod readmodel;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,83 @@
+//! The `berth` command: serve the dashboard, or create the demo.
+
+use std::path::PathBuf;
+
+use berth::{config::Config, demo, readmodel::unix_now, startup, telemetry};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "berth", version, about = "Environment and release dashboard for Kubernetes + GitOps")]
+struct Cli {
+    /// Path of berth.toml; without it, the demo in the data dir is used.
+    #[arg(long, global = true, env = "BERTH_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the dashboard (the default).
+    Serve,
+    /// The embedded demo: a generated GitOps repository and its config.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Create the demo under the data dir (BERTH_DATA_DIR, default ./.berth).
+    Init {
+        /// Recreate it even if one exists.
+        #[arg(long)]
+        force: bool,
+        /// Succeed quietly when a demo already exists.
+        #[arg(long)]
+        if_missing: bool,
+        #[arg(long, default_value_t = 10)]
+        services: usize,
+        #[arg(long, default_value_t = 14)]
+        sandboxes: usize,
+        #[arg(long, default_value_t = 60)]
+        days: i64,
+    },
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("BERTH_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./.berth"))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Demo { command: DemoCommand::Init { force, if_missing, services, sandboxes, days } } => {
+            let dir = data_dir();
+            if if_missing && berth::config::demo_config_path(&dir).exists() {
+                println!("The demo already exists in {}.", dir.display());
+                Ok(())
+            } else {
+                let size = demo::DemoSize { services, sandboxes, days };
+                demo::init(&dir, &size, force, unix_now()).map(|path| {
+                    println!("Created the demo GitOps repository; its config is {}.", path.display());
+                })
+            }
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("berth: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config_path: Option<PathBuf>) -> Result<(), String> {
+    let config = Config::load(config_path.as_deref())?;
+    telemetry::init(config.log_format);
+    startup::run(config).await
+}

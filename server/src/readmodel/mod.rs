@@ -1,0 +1,160 @@
+//! The read model: the last good snapshot of every GitOps repository,
+//! refreshed on an interval and on demand.
+
+mod snapshot;
+mod views;
+
+use std::{
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use app::{error::BerthError, model::*, ports::Dashboard};
+
+use crate::{config::Config, store::Store};
+pub use snapshot::{RepoParts, Snapshot};
+
+pub struct ReadModel {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// One refresh at a time, whether from the interval or a button.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl ReadModel {
+    pub fn new(config: Arc<Config>, store: Arc<dyn Store>) -> Arc<ReadModel> {
+        Arc::new(ReadModel {
+            config,
+            store,
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            refreshing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("snapshot lock").clone()
+    }
+
+    /// Whether the first snapshot has been loaded (for `/readyz`).
+    pub fn is_ready(&self) -> bool {
+        self.snapshot().loaded
+    }
+
+    /// Fetches every repository and swaps in a new snapshot. A repository
+    /// that cannot be fetched keeps its last good data, marked with the error.
+    pub async fn refresh(&self) {
+        let _guard = self.refreshing.lock().await;
+        let previous = self.snapshot();
+        let mut repos = Vec::with_capacity(self.config.repositories.len());
+        for (i, repo) in self.config.repositories.iter().enumerate() {
+            let parts = match snapshot::load_repository(&self.config, repo, self.store.as_ref()).await {
+                Ok(parts) => parts,
+                Err(error) => {
+                    tracing::warn!(repository = %repo.name, %error, "refresh failed; keeping the last good snapshot");
+                    let mut kept = previous.repos.get(i).cloned().unwrap_or_else(|| RepoParts::empty(repo));
+                    kept.error = Some(error);
+                    kept
+                }
+            };
+            repos.push(parts);
+        }
+        let next = Snapshot { repos, loaded: true };
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(next);
+    }
+
+    /// Refreshes now and then every `refresh_interval_secs`, forever.
+    pub fn spawn_refresh_loop(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let model = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(model.config.refresh_interval_secs));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                model.refresh().await;
+            }
+        })
+    }
+
+    fn freshness(&self, snapshot: &Snapshot) -> Freshness {
+        views::freshness(&self.config, snapshot, unix_now())
+    }
+
+    fn ready_snapshot(&self) -> Result<Arc<Snapshot>, BerthError> {
+        let snapshot = self.snapshot();
+        if !snapshot.loaded {
+            return Err(BerthError::Unavailable(
+                "Berth is still reading the GitOps repositories; try again in a moment".into(),
+            ));
+        }
+        Ok(snapshot)
+    }
+}
+
+fn store_error(err: crate::store::StoreError) -> BerthError {
+    tracing::error!(%err, "store query failed");
+    BerthError::Unavailable("the history database did not answer".into())
+}
+
+#[async_trait::async_trait]
+impl Dashboard for ReadModel {
+    async fn overview(&self) -> Result<Overview, BerthError> {
+        let snapshot = self.ready_snapshot()?;
+        Ok(views::overview(&self.config, &snapshot, self.freshness(&snapshot)))
+    }
+
+    async fn environment(&self, name: &str) -> Result<EnvironmentDetail, BerthError> {
+        let snapshot = self.ready_snapshot()?;
+        let env = self
+            .config
+            .environments
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| BerthError::NotFound(format!("there is no environment named `{name}`")))?;
+        let history = match &env.file {
+            Some(file) => {
+                let repo = self.config.repository(env.repository.as_deref());
+                self.store.environment_history(&repo.name, file, 500).await.map_err(store_error)?
+            }
+            None => Vec::new(),
+        };
+        Ok(views::environment(&self.config, &snapshot, env, history, self.freshness(&snapshot)))
+    }
+
+    async fn sandboxes(&self, query: &str) -> Result<SandboxList, BerthError> {
+        let snapshot = self.ready_snapshot()?;
+        Ok(views::sandboxes(&self.config, &snapshot, query, self.freshness(&snapshot)))
+    }
+
+    async fn sandbox(&self, name: &str) -> Result<SandboxDetail, BerthError> {
+        let snapshot = self.ready_snapshot()?;
+        let sandbox = views::sandboxes(&self.config, &snapshot, "", Freshness::default())
+            .sandboxes
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
+        let repo = self.config.repository(self.config.sandboxes.repository.as_deref());
+        let history = self
+            .store
+            .sandbox_history(&repo.name, &sandbox.file)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(|(_, change)| change)
+            .collect();
+        Ok(SandboxDetail { freshness: self.freshness(&snapshot), sandbox, history })
+    }
+
+    async fn refresh(&self) -> Result<Freshness, BerthError> {
+        ReadModel::refresh(self).await;
+        let snapshot = self.snapshot();
+        Ok(self.freshness(&snapshot))
+    }
+}

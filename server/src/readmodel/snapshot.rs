@@ -1,0 +1,150 @@
+//! Reading one GitOps repository into a snapshot: fetch, parse the
+//! environment and sandbox files at the head commit, index the history.
+
+use std::{collections::HashMap, path::PathBuf};
+
+use app::model::Change;
+
+use crate::{
+    config::{Config, RepositoryConfig},
+    gitops::{
+        files::{parse_environment_file, parse_sandbox_file, EnvironmentFile, Problem, SandboxFile},
+        git::Git,
+        history::{self, Tracked},
+    },
+    store::Store,
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// In the order of the configured repositories.
+    pub repos: Vec<RepoParts>,
+    pub loaded: bool,
+}
+
+/// What one repository contributes to the snapshot.
+#[derive(Debug, Clone)]
+pub struct RepoParts {
+    pub name: String,
+    pub branch: String,
+    /// Empty until the repository was read once.
+    pub commit: String,
+    pub fetched_at: i64,
+    pub error: Option<String>,
+    /// Environment name -> its parsed file and the newest change per service.
+    pub environments: HashMap<String, (EnvironmentFile, HashMap<String, Change>)>,
+    /// Present when this repository holds the sandbox directory.
+    pub sandboxes: Option<Sandboxes>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Sandboxes {
+    pub sandboxes: Vec<(SandboxFile, Vec<Problem>, Option<Change>)>,
+    /// Files in the sandbox directory that cannot be a sandbox.
+    pub problems: Vec<Problem>,
+}
+
+impl RepoParts {
+    pub fn empty(repo: &RepositoryConfig) -> RepoParts {
+        RepoParts {
+            name: repo.name.clone(),
+            branch: repo.branch.clone(),
+            commit: String::new(),
+            fetched_at: 0,
+            error: None,
+            environments: HashMap::new(),
+            sandboxes: None,
+        }
+    }
+}
+
+impl Snapshot {
+    pub fn repo(&self, name: &str) -> Option<&RepoParts> {
+        self.repos.iter().find(|r| r.name == name)
+    }
+}
+
+/// The bare mirror of a repository inside the data dir.
+pub fn mirror_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
+    let safe: String = repo
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    config.data_dir.join("repos").join(format!("{safe}.git"))
+}
+
+pub async fn load_repository(config: &Config, repo: &RepositoryConfig, store: &dyn Store) -> Result<RepoParts, String> {
+    let git = Git::new(mirror_dir(config, repo), repo.credentials.clone());
+    let head = git.sync_mirror(&repo.url, &repo.branch).await.map_err(|e| e.to_string())?;
+    let mut parts = RepoParts::empty(repo);
+    parts.commit = head.clone();
+    parts.fetched_at = super::unix_now();
+
+    let envs: Vec<(&str, &str)> = config
+        .environments
+        .iter()
+        .filter(|e| config.repository(e.repository.as_deref()).name == repo.name)
+        .filter_map(|e| Some((e.name.as_str(), e.file.as_deref()?)))
+        .collect();
+    let holds_sandboxes = config.repository(config.sandboxes.repository.as_deref()).name == repo.name;
+    let sandbox_dir = holds_sandboxes.then_some(config.sandboxes.dir.as_str());
+
+    let tracked = Tracked { environment_files: envs.iter().map(|(_, f)| *f).collect(), sandbox_dir };
+    // A failing index leaves older "last changed" data but must not hide
+    // what the repository says now.
+    if let Err(err) = history::index(&git, store, &repo.name, &head, &tracked).await {
+        tracing::warn!(repository = %repo.name, %err, "history indexing failed");
+        parts.error = Some(format!("history not indexed: {err}"));
+    }
+
+    let specs: Vec<String> = envs.iter().map(|(_, file)| format!("{head}:{file}")).collect();
+    let texts = git.read_blobs(&specs).await.map_err(|e| e.to_string())?;
+    for ((name, file), text) in envs.iter().zip(texts) {
+        let parsed = match text {
+            Some(text) => parse_environment_file(file, &text),
+            None => EnvironmentFile {
+                entries: Vec::new(),
+                problems: vec![Problem {
+                    file: file.to_string(),
+                    line: None,
+                    message: format!("the file does not exist on `{}`", repo.branch),
+                }],
+            },
+        };
+        let latest = store.latest_environment_changes(&repo.name, file).await.map_err(|e| e.to_string())?;
+        parts.environments.insert(name.to_string(), (parsed, latest));
+    }
+
+    if let Some(dir) = sandbox_dir {
+        parts.sandboxes = Some(load_sandboxes(&git, store, &repo.name, &head, dir).await?);
+    }
+    Ok(parts)
+}
+
+async fn load_sandboxes(git: &Git, store: &dyn Store, repository: &str, head: &str, dir: &str) -> Result<Sandboxes, String> {
+    let files: Vec<String> = git
+        .list_files(head, dir)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|f| f.ends_with(".yaml"))
+        .collect();
+    let specs: Vec<String> = files.iter().map(|f| format!("{head}:{f}")).collect();
+    let texts = git.read_blobs(&specs).await.map_err(|e| e.to_string())?;
+    let created = store.sandbox_creations(repository, dir).await.map_err(|e| e.to_string())?;
+    let mut result = Sandboxes::default();
+    for (file, text) in files.iter().zip(texts) {
+        let Some(text) = text else { continue };
+        let name = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".yaml");
+        match parse_sandbox_file(file, name, &text) {
+            (Some(sandbox), problems) => {
+                let when = created.get(file).cloned();
+                result.sandboxes.push((sandbox, problems, when));
+            }
+            (None, problems) => result.problems.extend(problems),
+        }
+    }
+    result.sandboxes.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    Ok(result)
+}

@@ -1,0 +1,269 @@
+//! Turns a snapshot into what the pages and the JSON API show. Pure.
+
+use std::collections::HashSet;
+
+use app::model::*;
+
+use super::snapshot::{RepoParts, Snapshot};
+use crate::{
+    config::{self, Config, EnvironmentConfig, ServiceConfig},
+    gitops::files::{EnvironmentFile, Problem, SandboxFile},
+    store::EnvironmentChange,
+};
+
+fn problem(p: &Problem) -> FileProblem {
+    FileProblem { file: p.file.clone(), line: p.line, message: p.message.clone() }
+}
+
+fn kind(kind: config::EnvironmentKind) -> EnvironmentKind {
+    match kind {
+        config::EnvironmentKind::Prod => EnvironmentKind::Prod,
+        config::EnvironmentKind::Stg => EnvironmentKind::Stg,
+        config::EnvironmentKind::Dev => EnvironmentKind::Dev,
+    }
+}
+
+pub fn freshness(config: &Config, snapshot: &Snapshot, now: i64) -> Freshness {
+    let sources = snapshot
+        .repos
+        .iter()
+        .map(|r| Source {
+            repository: r.name.clone(),
+            branch: r.branch.clone(),
+            commit: r.commit.clone(),
+            fetched_at: r.fetched_at,
+            error: r.error.clone(),
+        })
+        .collect();
+    Freshness { now, banner: config.banner.clone(), sources, problem_count: all_problems(config, snapshot).len() }
+}
+
+fn repo_of<'a>(config: &Config, snapshot: &'a Snapshot, env: &EnvironmentConfig) -> Option<&'a RepoParts> {
+    snapshot.repo(&config.repository(env.repository.as_deref()).name)
+}
+
+type EnvData<'a> = Option<&'a (EnvironmentFile, std::collections::HashMap<String, Change>)>;
+
+fn env_data<'a>(config: &Config, snapshot: &'a Snapshot, env: &EnvironmentConfig) -> EnvData<'a> {
+    repo_of(config, snapshot, env)?.environments.get(&env.name)
+}
+
+fn branch_url(config: &Config, service: &ServiceConfig, branch: &str) -> Option<String> {
+    let repo_url = service.repo_url.as_deref()?;
+    Some(
+        config
+            .branch_url_template
+            .replace("{repo_url}", repo_url.trim_end_matches('/'))
+            .replace("{branch}", branch)
+            .replace("{service}", &service.name),
+    )
+}
+
+fn summary(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig) -> EnvironmentSummary {
+    let mut summary = EnvironmentSummary {
+        name: env.name.clone(),
+        title: env.title(),
+        kind: kind(env.kind),
+        file: env.file.clone(),
+        deployed: 0,
+        off_default: 0,
+        unknown: Vec::new(),
+        last_change: None,
+        problems: Vec::new(),
+    };
+    if env.file.is_none() {
+        summary.deployed = config.services.len();
+        return summary;
+    }
+    let Some((file, latest)) = env_data(config, snapshot, env) else {
+        let repo = config.repository(env.repository.as_deref());
+        summary.problems.push(FileProblem {
+            file: env.file.clone().unwrap_or_default(),
+            line: None,
+            message: format!("the repository `{}` has not been read yet", repo.name),
+        });
+        return summary;
+    };
+    for entry in &file.entries {
+        match config.services.iter().find(|s| s.name == entry.service) {
+            Some(service) => {
+                summary.deployed += 1;
+                if entry.branch != service.default_branch {
+                    summary.off_default += 1;
+                }
+            }
+            None => summary.unknown.push(entry.service.clone()),
+        }
+    }
+    summary.last_change = latest.values().max_by_key(|c| c.at).cloned();
+    summary.problems = file.problems.iter().map(problem).collect();
+    summary
+}
+
+fn sandbox_summary(config: &Config, sandbox: &SandboxFile, problems: &[Problem], created: Option<&Change>) -> SandboxSummary {
+    let fill = |template: &str| {
+        template
+            .replace("{name}", &sandbox.name)
+            .replace("{owner}", sandbox.owner.as_deref().unwrap_or(&sandbox.name))
+            .replace("{domain}", &config.sandboxes.domain)
+    };
+    SandboxSummary {
+        name: sandbox.name.clone(),
+        owner: sandbox.owner.clone(),
+        file: sandbox.file.clone(),
+        url: fill(&config.sandboxes.url_template),
+        ssh: fill(&config.sandboxes.ssh_command_template),
+        keys: sandbox
+            .keys
+            .iter()
+            .map(|k| KeyFingerprint {
+                line: k.fingerprint_line.clone(),
+                fingerprint: k.fingerprint.clone(),
+                algorithm: k.algorithm.to_string(),
+                comment: k.comment.clone(),
+            })
+            .collect(),
+        created: created.cloned(),
+        problems: problems.iter().map(problem).collect(),
+    }
+}
+
+fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, Vec<FileProblem>) {
+    let repo = config.repository(config.sandboxes.repository.as_deref());
+    let Some(sandboxes) = snapshot.repo(&repo.name).and_then(|r| r.sandboxes.as_ref()) else {
+        return (Vec::new(), Vec::new());
+    };
+    let list = sandboxes
+        .sandboxes
+        .iter()
+        .map(|(s, problems, created)| sandbox_summary(config, s, problems, created.as_ref()))
+        .collect();
+    (list, sandboxes.problems.iter().map(problem).collect())
+}
+
+fn all_problems(config: &Config, snapshot: &Snapshot) -> Vec<FileProblem> {
+    let mut problems: Vec<FileProblem> =
+        config.environments.iter().flat_map(|e| summary(config, snapshot, e).problems).collect();
+    let (sandboxes, files) = all_sandboxes(config, snapshot);
+    problems.extend(files);
+    problems.extend(sandboxes.into_iter().flat_map(|s| s.problems));
+    problems
+}
+
+pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> Overview {
+    let environments: Vec<EnvironmentSummary> =
+        config.environments.iter().map(|e| summary(config, snapshot, e)).collect();
+    let rows = config
+        .services
+        .iter()
+        .map(|service| ServiceRow {
+            service: service.name.clone(),
+            default_branch: service.default_branch.clone(),
+            cells: config.environments.iter().map(|env| cell(config, snapshot, env, service)).collect(),
+        })
+        .collect();
+    let (mut sandboxes, _) = all_sandboxes(config, snapshot);
+    let owners: HashSet<_> = sandboxes.iter().filter_map(|s| s.owner.clone()).collect();
+    let count = sandboxes.len();
+    sandboxes.sort_by_key(|s| std::cmp::Reverse(s.created.as_ref().map(|c| c.at).unwrap_or(0)));
+    sandboxes.truncate(5);
+    Overview {
+        environments,
+        sandboxes: SandboxLane { count, owners: owners.len(), newest: sandboxes },
+        rows,
+        total_services: config.services.len(),
+        problems: all_problems(config, snapshot),
+        freshness,
+    }
+}
+
+fn cell(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig, service: &ServiceConfig) -> Cell {
+    let (branch, last_change) = if env.file.is_none() {
+        (Some(service.default_branch.clone()), None)
+    } else {
+        match env_data(config, snapshot, env) {
+            Some((file, latest)) => match file.branch_of(&service.name) {
+                Some(branch) => (Some(branch.to_string()), latest.get(&service.name).cloned()),
+                None => (None, None),
+            },
+            None => (None, None),
+        }
+    };
+    Cell {
+        environment: env.name.clone(),
+        branch_url: branch.as_deref().and_then(|b| branch_url(config, service, b)),
+        is_default: branch.as_deref() == Some(service.default_branch.as_str()),
+        branch,
+        last_change,
+    }
+}
+
+pub fn environment(
+    config: &Config,
+    snapshot: &Snapshot,
+    env: &EnvironmentConfig,
+    history: Vec<(EnvironmentChange, Change)>,
+    freshness: Freshness,
+) -> EnvironmentDetail {
+    let summary = summary(config, snapshot, env);
+    let entries: Vec<EnvEntry> = if env.file.is_none() {
+        config
+            .services
+            .iter()
+            .map(|s| EnvEntry {
+                service: s.name.clone(),
+                branch: s.default_branch.clone(),
+                branch_url: branch_url(config, s, &s.default_branch),
+                known: true,
+                is_default: true,
+                last_change: None,
+            })
+            .collect()
+    } else {
+        env_data(config, snapshot, env)
+            .map(|(file, latest)| {
+                file.entries
+                    .iter()
+                    .map(|e| {
+                        let service = config.services.iter().find(|s| s.name == e.service);
+                        EnvEntry {
+                            service: e.service.clone(),
+                            branch: e.branch.clone(),
+                            branch_url: service.and_then(|s| branch_url(config, s, &e.branch)),
+                            known: service.is_some(),
+                            is_default: service.is_some_and(|s| s.default_branch == e.branch),
+                            last_change: latest.get(&e.service).cloned(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let not_deployed = config
+        .services
+        .iter()
+        .filter(|s| !entries.iter().any(|e| e.service == s.name))
+        .map(|s| s.name.clone())
+        .collect();
+    let history = history
+        .into_iter()
+        .map(|(c, change)| EnvHistoryEntry { change, service: c.service, from: c.from, to: c.to })
+        .collect();
+    EnvironmentDetail { freshness, summary, entries, not_deployed, history }
+}
+
+pub fn sandboxes(config: &Config, snapshot: &Snapshot, query: &str, freshness: Freshness) -> SandboxList {
+    let (all, problems) = all_sandboxes(config, snapshot);
+    let total = all.len();
+    let needle = query.trim().to_lowercase();
+    let sandboxes = all
+        .into_iter()
+        .filter(|s| {
+            needle.is_empty()
+                || s.name.contains(&needle)
+                || s.owner.as_deref().is_some_and(|o| o.to_lowercase().contains(&needle))
+        })
+        .collect();
+    SandboxList { freshness, sandboxes, total, problems }
+}
+

@@ -1,0 +1,16 @@
+//! The state every handler shares, built once at start-up.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::{config::Config, readmodel::ReadModel, store::Store};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub read_model: Arc<ReadModel>,
+    pub store: Arc<dyn Store>,
+}

@@ -1,0 +1,172 @@
+//! Test fixtures: a real bare upstream repository with commits by several
+//! authors, and a Berth server on a free loopback port pointed at it.
+
+#![allow(dead_code)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::Arc,
+};
+
+use berth::{config::Config, readmodel::ReadModel, startup, state::AppState};
+use tempfile::TempDir;
+
+pub const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICHkiJMaAu2E4lSfp/fEW37t2quCNbFlSEpQg6Hq1D/7 kohbis@laptop";
+
+pub struct Upstream {
+    pub dir: TempDir,
+    pub bare: PathBuf,
+    pub work: PathBuf,
+}
+
+fn git(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .envs(envs.iter().copied())
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Upstream {
+    /// An empty bare repository on `main` plus a clone to commit from.
+    pub fn new() -> Upstream {
+        let dir = tempfile::tempdir().unwrap();
+        let bare = dir.path().join("gitops.git");
+        let work = dir.path().join("work");
+        git(dir.path(), &["init", "--quiet", "--bare", "--initial-branch=main", bare.to_str().unwrap()], &[]);
+        git(dir.path(), &["init", "--quiet", "--initial-branch=main", work.to_str().unwrap()], &[]);
+        git(&work, &["remote", "add", "origin", bare.to_str().unwrap()], &[]);
+        Upstream { dir, bare, work }
+    }
+
+    /// Writes (`Some`) or deletes (`None`) files, commits as `author` at
+    /// `at` (unix seconds) and pushes. Returns the commit sha.
+    pub fn commit(&self, author: &str, at: i64, message: &str, files: &[(&str, Option<&str>)]) -> String {
+        for (path, content) in files {
+            let full = self.work.join(path);
+            match content {
+                Some(text) => {
+                    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+                    std::fs::write(&full, text).unwrap();
+                }
+                None => std::fs::remove_file(&full).unwrap(),
+            }
+        }
+        git(&self.work, &["add", "-A"], &[]);
+        let email = format!("{}@example.com", author.to_lowercase());
+        let date = format!("@{at} +0000");
+        let envs = [
+            ("GIT_AUTHOR_NAME", author),
+            ("GIT_AUTHOR_EMAIL", email.as_str()),
+            ("GIT_AUTHOR_DATE", date.as_str()),
+            ("GIT_COMMITTER_NAME", author),
+            ("GIT_COMMITTER_EMAIL", email.as_str()),
+            ("GIT_COMMITTER_DATE", date.as_str()),
+        ];
+        git(&self.work, &["commit", "--quiet", "-m", message], &envs);
+        git(&self.work, &["push", "--quiet", "--force", "origin", "HEAD:main"], &[]);
+        git(&self.work, &["rev-parse", "HEAD"], &[])
+    }
+
+    /// Rewrites history: the newest commit is dropped upstream.
+    pub fn drop_last_commit(&self) {
+        git(&self.work, &["reset", "--quiet", "--hard", "HEAD~1"], &[]);
+        git(&self.work, &["push", "--quiet", "--force", "origin", "HEAD:main"], &[]);
+    }
+
+    pub fn head(&self) -> String {
+        git(&self.bare, &["rev-parse", "main"], &[])
+    }
+}
+
+pub fn config_for(upstream: &Upstream, data_dir: &Path) -> Config {
+    let text = format!(
+        r#"
+data_dir = {data:?}
+listen = "127.0.0.1:0"
+
+[[repositories]]
+name = "gitops"
+url = {url:?}
+
+[[services]]
+name = "app-a"
+repo_url = "https://git.example.com/acme/app-a"
+
+[[services]]
+name = "app-b"
+default_branch = "master"
+
+[[services]]
+name = "app-c"
+
+[sandboxes]
+domain = "sb.example.com"
+"#,
+        data = data_dir.display().to_string(),
+        url = upstream.bare.display().to_string(),
+    );
+    Config::from_toml(&text).expect("test config is valid")
+}
+
+pub struct Server {
+    pub base: String,
+    pub state: AppState,
+    pub data: TempDir,
+    client: reqwest::Client,
+}
+
+impl Server {
+    /// Starts Berth against `upstream`; with `load`, after a first refresh.
+    pub async fn start(upstream: &Upstream, load: bool) -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let state = startup::build_state(config_for(upstream, data.path())).await.unwrap();
+        if load {
+            state.read_model.refresh().await;
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = berth::http::router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Server { base, state, data, client: reqwest::Client::new() }
+    }
+
+    pub fn read_model(&self) -> &Arc<ReadModel> {
+        &self.state.read_model
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Presses Refresh the way a browser without JavaScript does.
+    pub async fn press_refresh(&self) -> u16 {
+        let response = self
+            .client
+            .post(format!("{}/api/refresh_now", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header("referer", format!("{}/", self.base))
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+}
+
+pub const DAY: i64 = 86_400;
+pub const T0: i64 = 1_790_000_000;
