@@ -188,7 +188,11 @@ mod tests {
         assert_eq!(ago(100, 40), "60 s ago".replace("60 s", "1 min"));
         assert_eq!(ago(10_000, 0), "2 h ago");
         assert_eq!(ago(200_000, 0), "2 d ago");
-        assert_eq!(ago(0, 50), "0 s ago", "clock skew never shows a negative age");
+        assert_eq!(
+            ago(0, 50),
+            "0 s ago",
+            "clock skew never shows a negative age"
+        );
     }
 }
 
@@ -200,7 +204,11 @@ pub fn filter_rows(rows: &[ServiceRow], service: &str, branch: &str) -> Vec<Serv
         .filter(|row| service.is_empty() || row.service == service)
         .filter(|row| {
             branch.is_empty()
-                || row.cells.iter().any(|c| c.branch.as_deref().is_some_and(|b| b.to_lowercase().contains(&branch)))
+                || row.cells.iter().any(|c| {
+                    c.branch
+                        .as_deref()
+                        .is_some_and(|b| b.to_lowercase().contains(&branch))
+                })
         })
         .cloned()
         .collect()
@@ -211,7 +219,9 @@ pub fn encode_query(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -260,7 +270,10 @@ mod filter_tests {
 
     #[test]
     fn filters_by_service_and_branch_text() {
-        let rows = [row("app-a", &["main", "feature-Login"]), row("app-b", &["main"])];
+        let rows = [
+            row("app-a", &["main", "feature-Login"]),
+            row("app-b", &["main"]),
+        ];
         assert_eq!(filter_rows(&rows, "", "").len(), 2);
         assert_eq!(filter_rows(&rows, "app-b", "")[0].service, "app-b");
         assert_eq!(filter_rows(&rows, "", "login")[0].service, "app-a");
@@ -270,6 +283,9 @@ mod filter_tests {
     #[test]
     fn hrefs_keep_filters_and_encode() {
         assert_eq!(overview_href("", "", None), "/");
-        assert_eq!(overview_href("app-a", "", Some("feature/x y")), "/?service=app-a&highlight=feature/x%20y");
+        assert_eq!(
+            overview_href("app-a", "", Some("feature/x y")),
+            "/?service=app-a&highlight=feature/x%20y"
+        );
     }
 }

@@ -2,7 +2,10 @@
 //! environments exist, and how Berth serves. Every field can be overridden
 //! by a `BERTH_*` variable (`BERTH_LISTEN`, `BERTH_SANDBOXES__DOMAIN`, ...).
 
-use std::{net::SocketAddr, path::{Path, PathBuf}};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -199,9 +202,24 @@ fn default_environments() -> Vec<EnvironmentConfig> {
     };
     vec![
         env("prod", "Prod", EnvironmentKind::Prod, None),
-        env("stg-1", "Stg-1", EnvironmentKind::Stg, Some("environments/stg-1.yaml")),
-        env("stg-2", "Stg-2", EnvironmentKind::Stg, Some("environments/stg-2.yaml")),
-        env("dev", "Dev", EnvironmentKind::Dev, Some("environments/dev.yaml")),
+        env(
+            "stg-1",
+            "Stg-1",
+            EnvironmentKind::Stg,
+            Some("environments/stg-1.yaml"),
+        ),
+        env(
+            "stg-2",
+            "Stg-2",
+            EnvironmentKind::Stg,
+            Some("environments/stg-2.yaml"),
+        ),
+        env(
+            "dev",
+            "Dev",
+            EnvironmentKind::Dev,
+            Some("environments/dev.yaml"),
+        ),
     ]
 }
 
@@ -245,7 +263,10 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Config, String> {
-        let config: Config = Figment::new().merge(Toml::string(text)).extract().map_err(|e| e.to_string())?;
+        let config: Config = Figment::new()
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| e.to_string())?;
         config.check()?;
         Ok(config)
     }
@@ -269,9 +290,9 @@ impl Config {
         unique("service", self.services.iter().map(|s| &s.name))?;
         unique("environment", self.environments.iter().map(|e| &e.name))?;
         let known_repo = |name: &Option<String>, what: &str| match name {
-            Some(n) if !self.repositories.iter().any(|r| &r.name == n) => {
-                Err(format!("{what} names the repository `{n}`, which is not configured"))
-            }
+            Some(n) if !self.repositories.iter().any(|r| &r.name == n) => Err(format!(
+                "{what} names the repository `{n}`, which is not configured"
+            )),
             _ => Ok(()),
         };
         for env in &self.environments {
@@ -310,7 +331,11 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(config.refresh_interval_secs, 30);
         assert_eq!(config.repositories[0].branch, "main");
-        let names: Vec<_> = config.environments.iter().map(|e| e.name.as_str()).collect();
+        let names: Vec<_> = config
+            .environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
         assert_eq!(names, ["prod", "stg-1", "stg-2", "dev"]);
         assert_eq!(config.sandboxes.dir, "sandboxes");
         assert!(config.database_url().ends_with("berth.db"));
@@ -320,7 +345,9 @@ mod tests {
     fn unknown_fields_and_duplicates_are_refused() {
         assert!(Config::from_toml(&format!("{MINIMAL}colour = \"red\"\n")).is_err());
         let twice = format!("{MINIMAL}[[services]]\nname = \"a\"\n[[services]]\nname = \"a\"\n");
-        assert!(Config::from_toml(&twice).unwrap_err().contains("configured twice"));
+        assert!(Config::from_toml(&twice)
+            .unwrap_err()
+            .contains("configured twice"));
         assert!(Config::from_toml("").unwrap_err().contains("repositories"));
     }
 
@@ -342,9 +369,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("token");
         std::fs::write(&file, "s3cret\n").unwrap();
-        let creds = Credentials { token_file: Some(file), ..Default::default() };
+        let creds = Credentials {
+            token_file: Some(file),
+            ..Default::default()
+        };
         assert_eq!(creds.token().unwrap().as_deref(), Some("s3cret"));
-        let missing = Credentials { token_env: Some("BERTH_TEST_NO_SUCH_VAR".into()), ..Default::default() };
+        let missing = Credentials {
+            token_env: Some("BERTH_TEST_NO_SUCH_VAR".into()),
+            ..Default::default()
+        };
         assert!(missing.token().is_err());
     }
 }

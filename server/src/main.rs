@@ -6,7 +6,11 @@ use berth::{config::Config, demo, readmodel::unix_now, startup, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "berth", version, about = "Environment and release dashboard for Kubernetes + GitOps")]
+#[command(
+    name = "berth",
+    version,
+    about = "Environment and release dashboard for Kubernetes + GitOps"
+)]
 struct Cli {
     /// Path of berth.toml; without it, the demo in the data dir is used.
     #[arg(long, global = true, env = "BERTH_CONFIG")]
@@ -46,7 +50,9 @@ enum DemoCommand {
 }
 
 fn data_dir() -> PathBuf {
-    std::env::var_os("BERTH_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./.berth"))
+    std::env::var_os("BERTH_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("./.berth"))
 }
 
 #[tokio::main]
@@ -54,15 +60,31 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
-        Command::Demo { command: DemoCommand::Init { force, if_missing, services, sandboxes, days } } => {
+        Command::Demo {
+            command:
+                DemoCommand::Init {
+                    force,
+                    if_missing,
+                    services,
+                    sandboxes,
+                    days,
+                },
+        } => {
             let dir = data_dir();
             if if_missing && berth::config::demo_config_path(&dir).exists() {
                 println!("The demo already exists in {}.", dir.display());
                 Ok(())
             } else {
-                let size = demo::DemoSize { services, sandboxes, days };
+                let size = demo::DemoSize {
+                    services,
+                    sandboxes,
+                    days,
+                };
                 demo::init(&dir, &size, force, unix_now()).map(|path| {
-                    println!("Created the demo GitOps repository; its config is {}.", path.display());
+                    println!(
+                        "Created the demo GitOps repository; its config is {}.",
+                        path.display()
+                    );
                 })
             }
         }

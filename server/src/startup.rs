@@ -24,16 +24,31 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Opens the database and builds the state; does not read git yet.
 pub async fn build_state(config: Config) -> Result<AppState, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create the data dir {}: {e}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data dir {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
     let url = config.database_url();
     if !url.starts_with("sqlite:") {
-        return Err(format!("unsupported database_url `{url}`: this build supports sqlite:"));
+        return Err(format!(
+            "unsupported database_url `{url}`: this build supports sqlite:"
+        ));
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.map_err(|e| e.to_string())?);
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::connect(&url)
+            .await
+            .map_err(|e| e.to_string())?,
+    );
     let config = Arc::new(config);
     let read_model = ReadModel::new(Arc::clone(&config), Arc::clone(&store));
-    Ok(AppState { leptos_options: leptos_options(&config), config, read_model, store })
+    Ok(AppState {
+        leptos_options: leptos_options(&config),
+        config,
+        read_model,
+        store,
+    })
 }
 
 /// Binds, starts the refresh loop and serves until shut down.
@@ -45,5 +60,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!("Berth is serving on http://{listen}");
-    crate::http::serve(listener, crate::http::router(state)).await.map_err(|e| e.to_string())
+    crate::http::serve(listener, crate::http::router(state))
+        .await
+        .map_err(|e| e.to_string())
 }

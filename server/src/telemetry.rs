@@ -5,7 +5,8 @@ use tracing_subscriber::{fmt, EnvFilter};
 use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = fmt().with_env_filter(filter).with_target(false);
     // A second init (tests start several servers) is harmless.
     let _ = match format {

@@ -16,7 +16,10 @@ fn seeded() -> Upstream {
         T0,
         "Set up environments",
         &[
-            ("environments/dev.yaml", Some("# Dev\napp-a: \"feature-xxx\"\napp-b: master\n")),
+            (
+                "environments/dev.yaml",
+                Some("# Dev\napp-a: \"feature-xxx\"\napp-b: master\n"),
+            ),
             ("environments/stg-1.yaml", Some("app-a: main\n")),
             ("environments/stg-2.yaml", Some("# nothing here yet\n")),
             ("sandboxes/kohbis.yaml", Some(&sandbox_file("kohbis", KEY))),
@@ -39,7 +42,10 @@ async fn api_shows_environments_and_sandboxes_from_the_repository() {
     assert_eq!(dev["services"]["app-b"], "master");
     assert_eq!(dev["commit"], upstream.head());
     assert_eq!(dev["file"], "environments/dev.yaml");
-    assert_eq!(envs[0]["services"]["app-b"], "master", "prod follows the default branch");
+    assert_eq!(
+        envs[0]["services"]["app-b"], "master",
+        "prod follows the default branch"
+    );
     assert_eq!(envs[2]["services"].as_object().unwrap().len(), 0);
 
     let sandboxes = server.json("/api/v1/sandboxes").await;
@@ -56,10 +62,16 @@ async fn api_shows_environments_and_sandboxes_from_the_repository() {
 fn ssh_keygen_lf(key: &str, server: &Server) -> String {
     let file = server.data.path().join("key.pub");
     std::fs::write(&file, format!("{key}\n")).unwrap();
-    match std::process::Command::new("ssh-keygen").arg("-lf").arg(&file).output() {
+    match std::process::Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(&file)
+        .output()
+    {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
         // Without OpenSSH installed, the value it printed when this test was written.
-        _ => "256 SHA256:dCH7EbLNVqPyDJ3XrgaIMwdx7zuGFwRFOu8Y2Fm7OsQ kohbis@laptop (ED25519)".into(),
+        _ => {
+            "256 SHA256:dCH7EbLNVqPyDJ3XrgaIMwdx7zuGFwRFOu8Y2Fm7OsQ kohbis@laptop (ED25519)".into()
+        }
     }
 }
 
@@ -67,10 +79,21 @@ fn ssh_keygen_lf(key: &str, server: &Server) -> String {
 async fn a_pushed_commit_shows_up_after_a_refresh() {
     let upstream = seeded();
     let server = Server::start(&upstream, true).await;
-    upstream.commit("Bob", T0 + DAY, "Point dev app-b at fix-upload", &[("environments/dev.yaml", Some("# Dev\napp-a: \"feature-xxx\"\napp-b: fix-upload\n"))]);
+    upstream.commit(
+        "Bob",
+        T0 + DAY,
+        "Point dev app-b at fix-upload",
+        &[(
+            "environments/dev.yaml",
+            Some("# Dev\napp-a: \"feature-xxx\"\napp-b: fix-upload\n"),
+        )],
+    );
 
     let before = server.json("/api/v1/environments").await;
-    assert_eq!(before["environments"][3]["services"]["app-b"], "master", "nothing changes before a refresh");
+    assert_eq!(
+        before["environments"][3]["services"]["app-b"], "master",
+        "nothing changes before a refresh"
+    );
 
     assert_eq!(server.press_refresh().await, 200);
     let after = server.json("/api/v1/environments").await;
@@ -79,28 +102,65 @@ async fn a_pushed_commit_shows_up_after_a_refresh() {
 
     let (status, html) = server.get("/?highlight=fix-upload").await;
     assert_eq!(status, 200);
-    assert!(html.contains(r#"data-branch="fix-upload""#), "the grid shows the new branch");
-    assert!(html.contains("cell highlight"), "the picked branch is highlighted");
+    assert!(
+        html.contains(r#"data-branch="fix-upload""#),
+        "the grid shows the new branch"
+    );
+    assert!(
+        html.contains("cell highlight"),
+        "the picked branch is highlighted"
+    );
     assert!(html.contains("Bob"), "the cell says who changed it");
 }
 
 #[tokio::test]
 async fn environment_page_shows_the_history_of_its_file() {
     let upstream = seeded();
-    upstream.commit("Bob", T0 + DAY, "Try the new upload retry", &[("environments/dev.yaml", Some("# Dev\napp-a: \"feature-yyy\"\napp-b: master\napp-c: main\n"))]);
-    upstream.commit("Cleo", T0 + 2 * DAY, "Unrelated readme", &[("README.md", Some("hello\n"))]);
-    upstream.commit("Dan", T0 + 3 * DAY, "Drop app-c from dev", &[("environments/dev.yaml", Some("# Dev\napp-a: \"feature-yyy\"\napp-b: master\n"))]);
+    upstream.commit(
+        "Bob",
+        T0 + DAY,
+        "Try the new upload retry",
+        &[(
+            "environments/dev.yaml",
+            Some("# Dev\napp-a: \"feature-yyy\"\napp-b: master\napp-c: main\n"),
+        )],
+    );
+    upstream.commit(
+        "Cleo",
+        T0 + 2 * DAY,
+        "Unrelated readme",
+        &[("README.md", Some("hello\n"))],
+    );
+    upstream.commit(
+        "Dan",
+        T0 + 3 * DAY,
+        "Drop app-c from dev",
+        &[(
+            "environments/dev.yaml",
+            Some("# Dev\napp-a: \"feature-yyy\"\napp-b: master\n"),
+        )],
+    );
     let server = Server::start(&upstream, true).await;
 
     let (status, html) = server.get("/env/dev").await;
     assert_eq!(status, 200);
-    let newest = html.find("removed (was main)").expect("the removal is listed");
-    let older = html.find("feature-xxx → feature-yyy").expect("the change is listed");
+    let newest = html
+        .find("removed (was main)")
+        .expect("the removal is listed");
+    let older = html
+        .find("feature-xxx → feature-yyy")
+        .expect("the change is listed");
     assert!(newest < older, "newest first");
     assert!(html.contains("Try the new upload retry"));
-    assert!(!html.contains("Unrelated readme"), "commits that did not touch the file are not history");
+    assert!(
+        !html.contains("Unrelated readme"),
+        "commits that did not touch the file are not history"
+    );
     assert!(html.contains("Dan") && html.contains("Bob"));
-    assert!(html.contains("Not deployed here: "), "app-c is listed as not deployed");
+    assert!(
+        html.contains("Not deployed here: "),
+        "app-c is listed as not deployed"
+    );
 
     // The overview says who last changed each cell.
     let (_, overview) = server.get("/").await;
@@ -115,10 +175,19 @@ async fn bad_files_are_reported_with_file_and_line_and_the_rest_keeps_working() 
         T0 + DAY,
         "Oops",
         &[
-            ("environments/dev.yaml", Some("app-a: main\napp-b: [broken\n")),
-            ("environments/stg-1.yaml", Some("app-a: main\napp-b: 42\napp-a: other\n")),
+            (
+                "environments/dev.yaml",
+                Some("app-a: main\napp-b: [broken\n"),
+            ),
+            (
+                "environments/stg-1.yaml",
+                Some("app-a: main\napp-b: 42\napp-a: other\n"),
+            ),
             ("sandboxes/Bad_Name.yaml", Some(&sandbox_file("x", KEY))),
-            ("sandboxes/eve.yaml", Some("owner: eve\nsshPublicKeys:\n  - command=\"sh\" ssh-ed25519 AAAA\n")),
+            (
+                "sandboxes/eve.yaml",
+                Some("owner: eve\nsshPublicKeys:\n  - command=\"sh\" ssh-ed25519 AAAA\n"),
+            ),
         ],
     );
     let server = Server::start(&upstream, true).await;
@@ -129,26 +198,58 @@ async fn bad_files_are_reported_with_file_and_line_and_the_rest_keeps_working() 
     assert_eq!(dev["problems"][0]["file"], "environments/dev.yaml");
     assert!(dev["problems"][0]["line"].as_u64().unwrap() >= 2);
     let stg = &envs["environments"][1];
-    let lines: Vec<_> = stg["problems"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
-    assert_eq!(lines, [2, 3], "non-string branch on line 2, duplicate key on line 3");
+    let lines: Vec<_> = stg["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [2, 3],
+        "non-string branch on line 2, duplicate key on line 3"
+    );
 
     let sandboxes = server.json("/api/v1/sandboxes").await;
-    let names: Vec<_> = sandboxes["sandboxes"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["eve", "kohbis"], "the bad name is left out, the bad key is not");
-    assert!(sandboxes["sandboxes"][0]["problems"][0]["message"].as_str().unwrap().contains("not allowed"));
+    let names: Vec<_> = sandboxes["sandboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["eve", "kohbis"],
+        "the bad name is left out, the bad key is not"
+    );
+    assert!(sandboxes["sandboxes"][0]["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not allowed"));
 
     let (status, html) = server.get("/").await;
     assert_eq!(status, 200);
     assert!(html.contains("environments/stg-1.yaml:3"));
     assert!(html.contains("sandboxes/Bad_Name.yaml"));
     assert!(html.contains("sandboxes/eve.yaml:3"));
-    assert!(html.contains(r#"data-sandbox"#) || html.contains("kohbis"), "the good sandbox is still shown");
+    assert!(
+        html.contains(r#"data-sandbox"#) || html.contains("kohbis"),
+        "the good sandbox is still shown"
+    );
 }
 
 #[tokio::test]
 async fn a_force_push_is_reindexed_from_scratch() {
     let upstream = seeded();
-    upstream.commit("Mallory", T0 + DAY, "Point dev app-a at doomed", &[("environments/dev.yaml", Some("app-a: doomed\napp-b: master\n"))]);
+    upstream.commit(
+        "Mallory",
+        T0 + DAY,
+        "Point dev app-a at doomed",
+        &[(
+            "environments/dev.yaml",
+            Some("app-a: doomed\napp-b: master\n"),
+        )],
+    );
     let server = Server::start(&upstream, true).await;
     upstream.drop_last_commit();
     server.read_model().refresh().await;
@@ -156,7 +257,10 @@ async fn a_force_push_is_reindexed_from_scratch() {
     let envs = server.json("/api/v1/environments").await;
     assert_eq!(envs["environments"][3]["services"]["app-a"], "feature-xxx");
     let (_, html) = server.get("/env/dev").await;
-    assert!(!html.contains("doomed"), "history of the dropped commit is gone");
+    assert!(
+        !html.contains("doomed"),
+        "history of the dropped commit is gone"
+    );
 }
 
 #[tokio::test]
@@ -169,7 +273,10 @@ async fn an_unreachable_repository_keeps_the_last_good_snapshot() {
     let envs = server.json("/api/v1/environments").await;
     assert_eq!(envs["environments"][3]["services"]["app-a"], "feature-xxx");
     let (_, html) = server.get("/").await;
-    assert!(html.contains("refresh failed"), "the page says the data is stale");
+    assert!(
+        html.contains("refresh failed"),
+        "the page says the data is stale"
+    );
 }
 
 #[tokio::test]
@@ -191,7 +298,10 @@ async fn unknown_things_get_clear_answers() {
     let server = Server::start(&upstream, true).await;
     let (status, body) = server.get("/api/v1/nope").await;
     assert_eq!(status, 404);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"], "no such API route");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"],
+        "no such API route"
+    );
     let (_, html) = server.get("/env/qa").await;
     assert!(html.contains("there is no environment named `qa`"));
     let (status, _) = server.get("/no/such/page").await;
@@ -201,7 +311,12 @@ async fn unknown_things_get_clear_answers() {
 #[tokio::test]
 async fn sandbox_search_matches_name_or_owner() {
     let upstream = seeded();
-    upstream.commit("Ann", T0 + DAY, "Create sandbox ann", &[("sandboxes/ann.yaml", Some(&sandbox_file("ann", KEY)))]);
+    upstream.commit(
+        "Ann",
+        T0 + DAY,
+        "Create sandbox ann",
+        &[("sandboxes/ann.yaml", Some(&sandbox_file("ann", KEY)))],
+    );
     let server = Server::start(&upstream, true).await;
     let all = server.json("/api/v1/sandboxes").await;
     assert_eq!(all["total"], 2);

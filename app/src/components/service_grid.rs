@@ -67,8 +67,9 @@ pub fn ServiceGrid(
                     .into_any()
                 })
                 .collect_view();
+            let service = row.service.clone();
             view! {
-                <tr data-service=row.service.clone()>
+                <tr data-service=service>
                     <th scope="row">{row.service}</th>
                     {cells}
                 </tr>

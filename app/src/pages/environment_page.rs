@@ -13,7 +13,12 @@ pub fn EnvironmentPage() -> impl IntoView {
     let params = use_params_map();
     let refresh = refresh_action();
     let detail = Resource::new(
-        move || (params.read().get("name").unwrap_or_default(), refresh.version().get()),
+        move || {
+            (
+                params.read().get("name").unwrap_or_default(),
+                refresh.version().get(),
+            )
+        },
         |(name, _)| get_environment(name),
     );
     view! {
@@ -55,8 +60,9 @@ fn EnvironmentBody(detail: EnvironmentDetail) -> impl IntoView {
                     .into_iter()
                     .map(|e| {
                         let class = if e.known { "entry" } else { "entry unknown" };
+                        let service = e.service.clone();
                         view! {
-                            <tr class=class data-service=e.service.clone()>
+                            <tr class=class data-service=service>
                                 <th scope="row">
                                     {e.service}
                                     {(!e.known).then(|| view! { <span class="tag">" unknown service"</span> })}

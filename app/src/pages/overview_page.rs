@@ -30,8 +30,11 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
     let query = use_query_map();
     let param = move |key: &str| query.read().get(key).unwrap_or_default();
     let now = overview.freshness.now;
-    let environments: Vec<(String, String)> =
-        overview.environments.iter().map(|e| (e.name.clone(), e.title.clone())).collect();
+    let environments: Vec<(String, String)> = overview
+        .environments
+        .iter()
+        .map(|e| (e.name.clone(), e.title.clone()))
+        .collect();
     let services: Vec<String> = overview.rows.iter().map(|r| r.service.clone()).collect();
     let rows = StoredValue::new(overview.rows);
     let lanes = overview
@@ -54,8 +57,10 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
                     {services
                         .into_iter()
                         .map(|s| {
+                            let value = s.clone();
+                            let label = s.clone();
                             let selected = move || param("service") == s;
-                            view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                            view! { <option value=value selected=selected>{label}</option> }
                         })
                         .collect_view()}
                 </select>

@@ -13,7 +13,12 @@ pub fn SandboxPage() -> impl IntoView {
     let params = use_params_map();
     let refresh = refresh_action();
     let detail = Resource::new(
-        move || (params.read().get("name").unwrap_or_default(), refresh.version().get()),
+        move || {
+            (
+                params.read().get("name").unwrap_or_default(),
+                refresh.version().get(),
+            )
+        },
         |(name, _)| get_sandbox(name),
     );
     view! {

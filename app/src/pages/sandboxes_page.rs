@@ -16,7 +16,12 @@ pub fn SandboxesPage() -> impl IntoView {
     let query = use_query_map();
     let refresh = refresh_action();
     let list = Resource::new(
-        move || (query.read().get("q").unwrap_or_default(), refresh.version().get()),
+        move || {
+            (
+                query.read().get("q").unwrap_or_default(),
+                refresh.version().get(),
+            )
+        },
         |(q, _)| list_sandboxes(q),
     );
     view! {
@@ -66,8 +71,9 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                             .as_ref()
                             .map(|c| format!("{} by {}", ago(now, c.at), c.author))
                             .unwrap_or_default();
+                        let name = s.name.clone();
                         view! {
-                            <tr class="sandbox" data-sandbox=s.name.clone()>
+                            <tr class="sandbox" data-sandbox=name>
                                 <th scope="row">
                                     <A href=format!("/sandboxes/{}", s.name)>{s.name.clone()}</A>
                                 </th>

@@ -13,27 +13,61 @@ pub struct DemoSize {
 
 impl Default for DemoSize {
     fn default() -> Self {
-        DemoSize { services: 10, sandboxes: 14, days: 60 }
+        DemoSize {
+            services: 10,
+            sandboxes: 14,
+            days: 60,
+        }
     }
 }
 
 const SERVICES: &[(&str, &str)] = &[
-    ("web-app", "main"), ("photo-api", "main"), ("upload-worker", "master"), ("thumbnailer", "main"),
-    ("auth", "master"), ("notifications", "main"), ("search", "main"), ("billing", "master"),
-    ("album-service", "main"), ("print-orders", "main"), ("face-grouping", "main"), ("feed", "main"),
+    ("web-app", "main"),
+    ("photo-api", "main"),
+    ("upload-worker", "master"),
+    ("thumbnailer", "main"),
+    ("auth", "master"),
+    ("notifications", "main"),
+    ("search", "main"),
+    ("billing", "master"),
+    ("album-service", "main"),
+    ("print-orders", "main"),
+    ("face-grouping", "main"),
+    ("feed", "main"),
 ];
 
 const PEOPLE: &[(&str, &str)] = &[
-    ("aiko", "Aiko Tanaka"), ("kohbis", "Kohei Bisawa"), ("maria", "Maria Silva"), ("jonas", "Jonas Weber"),
-    ("priya", "Priya Nair"), ("sam", "Sam Okafor"), ("lena", "Lena Fischer"), ("tomo", "Tomoya Sato"),
-    ("chen", "Chen Wei"), ("ines", "Inês Costa"), ("omar", "Omar Haddad"), ("yuki", "Yuki Mori"),
-    ("nora", "Nora Lind"), ("raj", "Raj Patel"), ("eva", "Eva Novak"), ("luca", "Luca Bianchi"),
+    ("aiko", "Aiko Tanaka"),
+    ("kohbis", "Kohei Bisawa"),
+    ("maria", "Maria Silva"),
+    ("jonas", "Jonas Weber"),
+    ("priya", "Priya Nair"),
+    ("sam", "Sam Okafor"),
+    ("lena", "Lena Fischer"),
+    ("tomo", "Tomoya Sato"),
+    ("chen", "Chen Wei"),
+    ("ines", "Inês Costa"),
+    ("omar", "Omar Haddad"),
+    ("yuki", "Yuki Mori"),
+    ("nora", "Nora Lind"),
+    ("raj", "Raj Patel"),
+    ("eva", "Eva Novak"),
+    ("luca", "Luca Bianchi"),
 ];
 
 const BRANCHES: &[&str] = &[
-    "feature-album-share", "feature-face-grouping-v2", "fix-upload-retry", "feature-print-orders",
-    "feature-memories", "fix-exif-timezone", "feature-family-invite", "chore-deps-weekly",
-    "feature/live-photos", "fix-thumbnail-webp", "feature-search-by-place", "release/2026.11",
+    "feature-album-share",
+    "feature-face-grouping-v2",
+    "fix-upload-retry",
+    "feature-print-orders",
+    "feature-memories",
+    "fix-exif-timezone",
+    "feature-family-invite",
+    "chore-deps-weekly",
+    "feature/live-photos",
+    "fix-thumbnail-webp",
+    "feature-search-by-place",
+    "release/2026.11",
 ];
 
 /// A tiny deterministic generator: the demo must look the same every time.
@@ -94,7 +128,10 @@ fn handle(i: usize) -> String {
 }
 
 fn render_env(env: &Env) -> String {
-    let mut text = format!("# {} environment: service -> branch.\n# Edit via Berth or by hand; both are fine.\n\n", env.title);
+    let mut text = format!(
+        "# {} environment: service -> branch.\n# Edit via Berth or by hand; both are fine.\n\n",
+        env.title
+    );
     for (service, branch) in &env.mapping {
         let _ = writeln!(text, "{service}: \"{branch}\"");
     }
@@ -114,14 +151,40 @@ impl History {
             services.iter().take(take).cloned().collect()
         };
         let mut envs = [
-            Env { name: "dev", title: "Dev", mapping: defaults(services.len()) },
-            Env { name: "stg-1", title: "Stg-1", mapping: defaults(services.len() * 2 / 3 + 1) },
-            Env { name: "stg-2", title: "Stg-2", mapping: defaults(services.len() / 2 + 1) },
+            Env {
+                name: "dev",
+                title: "Dev",
+                mapping: defaults(services.len()),
+            },
+            Env {
+                name: "stg-1",
+                title: "Stg-1",
+                mapping: defaults(services.len() * 2 / 3 + 1),
+            },
+            Env {
+                name: "stg-2",
+                title: "Stg-2",
+                mapping: defaults(services.len() / 2 + 1),
+            },
         ];
-        let mut first = Commit { author: 0, at: start, message: "Set up the GitOps repository".into(), files: Vec::new() };
-        first.files.push(("README.md".into(), Some("# GitOps\n\nDev, Stg and sandbox definitions. Argo CD deploys what is here.\n".into())));
+        let mut first = Commit {
+            author: 0,
+            at: start,
+            message: "Set up the GitOps repository".into(),
+            files: Vec::new(),
+        };
+        first.files.push((
+            "README.md".into(),
+            Some(
+                "# GitOps\n\nDev, Stg and sandbox definitions. Argo CD deploys what is here.\n"
+                    .into(),
+            ),
+        ));
         for env in &envs {
-            first.files.push((format!("environments/{}.yaml", env.name), Some(render_env(env))));
+            first.files.push((
+                format!("environments/{}.yaml", env.name),
+                Some(render_env(env)),
+            ));
         }
         let mut commits = vec![first];
 
@@ -129,11 +192,16 @@ impl History {
         let mut live: Vec<String> = Vec::new();
         let creations = size.sandboxes + size.sandboxes / 6;
         let span = (size.days * 86_400).max(1);
-        let mut events: Vec<(i64, usize)> = (0..creations).map(|i| (start + 600 + (i as i64 * span) / creations as i64, i)).collect();
+        let mut events: Vec<(i64, usize)> = (0..creations)
+            .map(|i| (start + 600 + (i as i64 * span) / creations as i64, i))
+            .collect();
         // Promotions: about four a day, at working hours.
         for day in 0..size.days {
             for slot in 0..4 {
-                events.push((start + day * 86_400 + 9 * 3600 + slot * 7200 + rng.below(3000) as i64, usize::MAX));
+                events.push((
+                    start + day * 86_400 + 9 * 3600 + slot * 7200 + rng.below(3000) as i64,
+                    usize::MAX,
+                ));
             }
         }
         events.sort();
@@ -148,12 +216,22 @@ impl History {
                 created += 1;
                 let key = ed25519_line(rng.bytes32(), &format!("{name}@laptop"));
                 let path = format!("sandboxes/{name}.yaml");
-                commits.push(Commit { author: created.min(PEOPLE.len()) - 1, at, message: format!("Create sandbox {name}"), files: vec![(path, Some(render_sandbox(&name, &key)))] });
+                commits.push(Commit {
+                    author: created.min(PEOPLE.len()) - 1,
+                    at,
+                    message: format!("Create sandbox {name}"),
+                    files: vec![(path, Some(render_sandbox(&name, &key)))],
+                });
                 live.push(name);
                 // Every seventh creation, an older sandbox goes away.
                 if created % 7 == 0 && live.len() > 3 {
                     let gone = live.remove(rng.below(live.len() - 1));
-                    commits.push(Commit { author, at: at + 1800, message: format!("Delete sandbox {gone}"), files: vec![(format!("sandboxes/{gone}.yaml"), None)] });
+                    commits.push(Commit {
+                        author,
+                        at: at + 1800,
+                        message: format!("Delete sandbox {gone}"),
+                        files: vec![(format!("sandboxes/{gone}.yaml"), None)],
+                    });
                 }
                 continue;
             }
@@ -163,8 +241,16 @@ impl History {
             }
             let slot = rng.below(env.mapping.len());
             let (service, current) = env.mapping[slot].clone();
-            let default = &services.iter().find(|(s, _)| *s == service).expect("known service").1;
-            let branch = if current != *default && rng.below(3) == 0 { default.clone() } else { BRANCHES[rng.below(BRANCHES.len())].to_string() };
+            let default = &services
+                .iter()
+                .find(|(s, _)| *s == service)
+                .expect("known service")
+                .1;
+            let branch = if current != *default && rng.below(3) == 0 {
+                default.clone()
+            } else {
+                BRANCHES[rng.below(BRANCHES.len())].to_string()
+            };
             if branch == current {
                 continue;
             }
@@ -173,13 +259,21 @@ impl History {
                 author,
                 at,
                 message: format!("Point {} {service} at {branch}", env.title),
-                files: vec![(format!("environments/{}.yaml", env.name), Some(render_env(env)))],
+                files: vec![(
+                    format!("environments/{}.yaml", env.name),
+                    Some(render_env(env)),
+                )],
             });
         }
         // Keep only the sandboxes' wished-for count alive at the end.
         while live.len() > size.sandboxes {
             let gone = live.remove(0);
-            commits.push(Commit { author: 0, at: now - 60, message: format!("Delete sandbox {gone}"), files: vec![(format!("sandboxes/{gone}.yaml"), None)] });
+            commits.push(Commit {
+                author: 0,
+                at: now - 60,
+                message: format!("Delete sandbox {gone}"),
+                files: vec![(format!("sandboxes/{gone}.yaml"), None)],
+            });
         }
         // Stable: commits at the same second keep their story order.
         commits.sort_by_key(|c| c.at);
@@ -191,11 +285,17 @@ impl History {
         for commit in &self.commits {
             let (handle, name) = PEOPLE[commit.author % PEOPLE.len()];
             let who = format!("{name} <{handle}@photos.example> {} +0000", commit.at);
-            let _ = write!(out, "commit refs/heads/main\nauthor {who}\ncommitter {who}\ndata {}\n{}\n", commit.message.len(), commit.message);
+            let _ = write!(
+                out,
+                "commit refs/heads/main\nauthor {who}\ncommitter {who}\ndata {}\n{}\n",
+                commit.message.len(),
+                commit.message
+            );
             for (path, content) in &commit.files {
                 match content {
                     Some(text) => {
-                        let _ = write!(out, "M 100644 inline {path}\ndata {}\n{text}\n", text.len());
+                        let _ =
+                            write!(out, "M 100644 inline {path}\ndata {}\n{text}\n", text.len());
                     }
                     None => {
                         let _ = writeln!(out, "D {path}");
@@ -213,7 +313,11 @@ impl History {
              banner = \"Demo data: a generated GitOps repository, not a real cluster.\"\n\
              refresh_interval_secs = 30\n\n[[repositories]]\nname = \"gitops\"\n",
         );
-        let _ = writeln!(text, "url = {:?}\nbranch = \"main\"\n", repo.display().to_string());
+        let _ = writeln!(
+            text,
+            "url = {:?}\nbranch = \"main\"\n",
+            repo.display().to_string()
+        );
         for (name, branch) in &self.services {
             let _ = writeln!(
                 text,
@@ -234,11 +338,15 @@ mod tests {
         let now = 1_800_000_000;
         let history = History::generate(&DemoSize::default(), now);
         assert!(history.services.len() >= 8);
-        let authors: std::collections::HashSet<_> = history.commits.iter().map(|c| c.author).collect();
+        let authors: std::collections::HashSet<_> =
+            history.commits.iter().map(|c| c.author).collect();
         assert!(authors.len() >= 4, "only {} authors", authors.len());
         let first = history.commits.first().unwrap().at;
         assert!(now - first >= 59 * 86_400);
-        assert!(history.commits.windows(2).all(|w| w[0].at <= w[1].at), "history is in date order");
+        assert!(
+            history.commits.windows(2).all(|w| w[0].at <= w[1].at),
+            "history is in date order"
+        );
     }
 
     #[test]

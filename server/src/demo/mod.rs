@@ -19,17 +19,22 @@ pub fn init(data_dir: &Path, size: &DemoSize, force: bool, now: i64) -> Result<P
     let demo_dir = data_dir.join("demo");
     let config_path = demo_config_path(data_dir);
     if config_path.exists() && !force {
-        return Err(format!("a demo already exists at {} (use --force to recreate it)", demo_dir.display()));
+        return Err(format!(
+            "a demo already exists at {} (use --force to recreate it)",
+            demo_dir.display()
+        ));
     }
     if demo_dir.exists() {
-        std::fs::remove_dir_all(&demo_dir).map_err(|e| format!("cannot remove the old demo: {e}"))?;
+        std::fs::remove_dir_all(&demo_dir)
+            .map_err(|e| format!("cannot remove the old demo: {e}"))?;
         // The old mirror and history index belong to the old demo.
         let _ = std::fs::remove_dir_all(data_dir.join("repos"));
         for db in ["berth.db", "berth.db-wal", "berth.db-shm"] {
             let _ = std::fs::remove_file(data_dir.join(db));
         }
     }
-    std::fs::create_dir_all(&demo_dir).map_err(|e| format!("cannot create {}: {e}", demo_dir.display()))?;
+    std::fs::create_dir_all(&demo_dir)
+        .map_err(|e| format!("cannot create {}: {e}", demo_dir.display()))?;
     let repo = demo_dir.join("gitops.git");
     let repo = std::path::absolute(&repo).map_err(|e| e.to_string())?;
     let history = History::generate(size, now);
@@ -40,9 +45,16 @@ pub fn init(data_dir: &Path, size: &DemoSize, force: bool, now: i64) -> Result<P
 }
 
 fn git(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("git").args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
+    let out = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
-        return Err(format!("git {} failed: {}", args[0], String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "git {} failed: {}",
+            args[0],
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(())
 }
@@ -65,9 +77,14 @@ fn write_repository(repo: &Path, stream: &[u8]) -> Result<(), String> {
         .expect("stdin is piped")
         .write_all(stream)
         .map_err(|e| format!("git fast-import: {e}"))?;
-    let out = child.wait_with_output().map_err(|e| format!("git fast-import: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("git fast-import: {e}"))?;
     if !out.status.success() {
-        return Err(format!("git fast-import failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "git fast-import failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(())
 }

@@ -18,7 +18,11 @@ pub struct Problem {
 
 impl Problem {
     fn at(file: &str, line: usize, message: impl Into<String>) -> Self {
-        Problem { file: file.to_string(), line: Some(line), message: message.into() }
+        Problem {
+            file: file.to_string(),
+            line: Some(line),
+            message: message.into(),
+        }
     }
 }
 
@@ -37,7 +41,10 @@ pub struct EnvironmentFile {
 
 impl EnvironmentFile {
     pub fn branch_of(&self, service: &str) -> Option<&str> {
-        self.entries.iter().find(|e| e.service == service).map(|e| e.branch.as_str())
+        self.entries
+            .iter()
+            .find(|e| e.service == service)
+            .map(|e| e.branch.as_str())
     }
 }
 
@@ -57,14 +64,20 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
     let mut duplicated: Vec<String> = Vec::new();
     for (key, value) in entries {
         let Some(service) = key.as_str() else {
-            parsed.problems.push(Problem::at(file, key.line(), format!("a service name must be a string, not {}", key.kind())));
+            parsed.problems.push(Problem::at(
+                file,
+                key.line(),
+                format!("a service name must be a string, not {}", key.kind()),
+            ));
             continue;
         };
         if let Some((_, first)) = seen.iter().find(|(s, _)| s == service) {
             parsed.problems.push(Problem::at(
                 file,
                 key.line(),
-                format!("`{service}` is listed twice (first at line {first}); neither value is used"),
+                format!(
+                    "`{service}` is listed twice (first at line {first}); neither value is used"
+                ),
             ));
             duplicated.push(service.to_string());
             continue;
@@ -74,7 +87,10 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
             parsed.problems.push(Problem::at(
                 file,
                 value.line(),
-                format!("the branch of `{service}` must be a string, not {}; quote it", value.kind()),
+                format!(
+                    "the branch of `{service}` must be a string, not {}; quote it",
+                    value.kind()
+                ),
             ));
             continue;
         };
@@ -82,7 +98,11 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
             parsed.problems.push(Problem::at(file, value.line(), why));
             continue;
         }
-        parsed.entries.push(EnvEntry { service: service.to_string(), branch: branch.to_string(), line: key.line() });
+        parsed.entries.push(EnvEntry {
+            service: service.to_string(),
+            branch: branch.to_string(),
+            line: key.line(),
+        });
     }
     parsed.entries.retain(|e| !duplicated.contains(&e.service));
     parsed
@@ -99,23 +119,42 @@ pub struct SandboxFile {
 /// Parses `sandboxes/<name>.yaml`. `None` when the file cannot describe a
 /// sandbox at all (bad name, bad YAML); problems with single fields are
 /// reported while the sandbox is still listed, since the cluster runs it.
-pub fn parse_sandbox_file(file: &str, name: &str, text: &str) -> (Option<SandboxFile>, Vec<Problem>) {
+pub fn parse_sandbox_file(
+    file: &str,
+    name: &str,
+    text: &str,
+) -> (Option<SandboxFile>, Vec<Problem>) {
     let mut problems = Vec::new();
     if let Err(why) = check_sandbox_name(name) {
-        problems.push(Problem { file: file.to_string(), line: None, message: why });
+        problems.push(Problem {
+            file: file.to_string(),
+            line: None,
+            message: why,
+        });
         return (None, problems);
     }
     let entries = match top_mapping(file, text) {
         Ok(entries) => entries,
         Err(problem) => return (None, vec![problem]),
     };
-    let mut sandbox = SandboxFile { name: name.to_string(), file: file.to_string(), owner: None, keys: Vec::new() };
+    let mut sandbox = SandboxFile {
+        name: name.to_string(),
+        file: file.to_string(),
+        owner: None,
+        keys: Vec::new(),
+    };
     let mut saw_keys = false;
     for (key, value) in &entries {
         match key.as_str() {
             Some("owner") => match value.as_str() {
-                Some(owner) if !owner.trim().is_empty() => sandbox.owner = Some(owner.trim().to_string()),
-                _ => problems.push(Problem::at(file, value.line(), format!("`owner` must be a name, not {}", value.kind()))),
+                Some(owner) if !owner.trim().is_empty() => {
+                    sandbox.owner = Some(owner.trim().to_string())
+                }
+                _ => problems.push(Problem::at(
+                    file,
+                    value.line(),
+                    format!("`owner` must be a name, not {}", value.kind()),
+                )),
             },
             Some("sshPublicKeys") => {
                 saw_keys = true;
@@ -135,7 +174,11 @@ pub fn parse_sandbox_file(file: &str, name: &str, text: &str) -> (Option<Sandbox
 
 fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut Vec<Problem>) {
     let Node::Sequence { items, .. } = value else {
-        problems.push(Problem::at(file, value.line(), format!("`sshPublicKeys` must be a list, not {}", value.kind())));
+        problems.push(Problem::at(
+            file,
+            value.line(),
+            format!("`sshPublicKeys` must be a list, not {}", value.kind()),
+        ));
         return;
     };
     for item in items {
@@ -145,7 +188,11 @@ fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut
             .and_then(parse_public_key);
         match parsed {
             Ok(key) if keys.iter().any(|k| k.fingerprint == key.fingerprint) => {
-                problems.push(Problem::at(file, item.line(), format!("key {} is listed twice", key.fingerprint)))
+                problems.push(Problem::at(
+                    file,
+                    item.line(),
+                    format!("key {} is listed twice", key.fingerprint),
+                ))
             }
             Ok(key) => keys.push(key),
             Err(why) => problems.push(Problem::at(file, item.line(), why)),
@@ -157,10 +204,18 @@ fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut
 /// is an empty mapping.
 fn top_mapping(file: &str, text: &str) -> Result<Vec<(Node, Node)>, Problem> {
     match yaml::parse(text) {
-        Err(err) => Err(Problem::at(file, err.line, format!("not valid YAML: {}", err.message))),
+        Err(err) => Err(Problem::at(
+            file,
+            err.line,
+            format!("not valid YAML: {}", err.message),
+        )),
         Ok(None) => Ok(Vec::new()),
         Ok(Some(Node::Mapping { entries, .. })) => Ok(entries),
-        Ok(Some(other)) => Err(Problem::at(file, other.line(), format!("expected a mapping, found {}", other.kind()))),
+        Ok(Some(other)) => Err(Problem::at(
+            file,
+            other.line(),
+            format!("expected a mapping, found {}", other.kind()),
+        )),
     }
 }
 
@@ -175,8 +230,19 @@ mod tests {
         let text = "# Dev environment.\napp-a: \"feature-xxx\"\n\napp-b: master\napp-c: 'main'\n";
         let env = parse_environment_file("environments/dev.yaml", text);
         assert!(env.problems.is_empty(), "{:?}", env.problems);
-        let got: Vec<_> = env.entries.iter().map(|e| (e.service.as_str(), e.branch.as_str(), e.line)).collect();
-        assert_eq!(got, [("app-a", "feature-xxx", 2), ("app-b", "master", 4), ("app-c", "main", 5)]);
+        let got: Vec<_> = env
+            .entries
+            .iter()
+            .map(|e| (e.service.as_str(), e.branch.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("app-a", "feature-xxx", 2),
+                ("app-b", "master", 4),
+                ("app-c", "main", 5)
+            ]
+        );
     }
 
     #[test]
@@ -190,7 +256,10 @@ mod tests {
 
     #[test]
     fn non_string_branch_is_reported_and_the_rest_kept() {
-        let env = parse_environment_file("f.yaml", "app-a: 123\napp-b: main\napp-c: true\napp-d: [x]\n");
+        let env = parse_environment_file(
+            "f.yaml",
+            "app-a: 123\napp-b: main\napp-c: true\napp-d: [x]\n",
+        );
         assert_eq!(env.entries.len(), 1);
         assert_eq!(env.branch_of("app-b"), Some("main"));
         let lines: Vec<_> = env.problems.iter().map(|p| p.line).collect();
@@ -232,7 +301,8 @@ mod tests {
 
     #[test]
     fn sandbox_with_a_bad_key_is_listed_with_the_problem() {
-        let text = format!("owner: kohbis\nsshPublicKeys:\n  - {KEY}\n  - ssh-ed25519 AAAAbroken\n");
+        let text =
+            format!("owner: kohbis\nsshPublicKeys:\n  - {KEY}\n  - ssh-ed25519 AAAAbroken\n");
         let (sandbox, problems) = parse_sandbox_file("sandboxes/kohbis.yaml", "kohbis", &text);
         assert_eq!(sandbox.unwrap().keys.len(), 1);
         assert_eq!(problems.len(), 1);
@@ -241,17 +311,25 @@ mod tests {
 
     #[test]
     fn sandbox_name_must_be_a_dns_label() {
-        let (sandbox, problems) = parse_sandbox_file("sandboxes/Bad_Name.yaml", "Bad_Name", "owner: x\n");
+        let (sandbox, problems) =
+            parse_sandbox_file("sandboxes/Bad_Name.yaml", "Bad_Name", "owner: x\n");
         assert!(sandbox.is_none());
         assert!(problems[0].message.contains("not a valid sandbox name"));
     }
 
     #[test]
     fn sandbox_missing_fields_are_reported() {
-        let (sandbox, problems) = parse_sandbox_file("sandboxes/a.yaml", "a", "sshPublicKeys: nope\n");
+        let (sandbox, problems) =
+            parse_sandbox_file("sandboxes/a.yaml", "a", "sshPublicKeys: nope\n");
         assert!(sandbox.is_some());
         let messages: Vec<_> = problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(messages.iter().any(|m| m.contains("must be a list")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("`owner` is missing")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("must be a list")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("`owner` is missing")),
+            "{messages:?}"
+        );
     }
 }

@@ -39,7 +39,10 @@ pub struct Git {
 
 impl Git {
     pub fn new(dir: impl Into<PathBuf>, credentials: Credentials) -> Self {
-        Git { dir: dir.into(), credentials }
+        Git {
+            dir: dir.into(),
+            credentials,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -48,14 +51,21 @@ impl Git {
 
     fn command(&self, args: &[&str]) -> Result<Command, GitError> {
         let mut cmd = Command::new("git");
-        cmd.arg("-C").arg(&self.dir).args(["-c", "core.quotePath=false"]).args(args);
+        cmd.arg("-C")
+            .arg(&self.dir)
+            .args(["-c", "core.quotePath=false"])
+            .args(args);
         // Never wait for a password prompt that nobody will answer.
-        cmd.env("GIT_TERMINAL_PROMPT", "0").env("GIT_ASKPASS", "true");
+        cmd.env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "true");
         cmd.stdin(Stdio::null()).kill_on_drop(true);
         if let Some(key) = &self.credentials.ssh_key_file {
             cmd.env(
                 "GIT_SSH_COMMAND",
-                format!("ssh -i '{}' -o IdentitiesOnly=yes -o BatchMode=yes", key.display()),
+                format!(
+                    "ssh -i '{}' -o IdentitiesOnly=yes -o BatchMode=yes",
+                    key.display()
+                ),
             );
         }
         if let Some(token) = self.credentials.token().map_err(|message| GitError {
@@ -63,10 +73,14 @@ impl Git {
             message,
         })? {
             // Passed through the environment, not argv, so it never shows in `ps`.
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+            let basic =
+                base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
             cmd.env("GIT_CONFIG_COUNT", "1")
                 .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-                .env("GIT_CONFIG_VALUE_0", format!("Authorization: Basic {basic}"));
+                .env(
+                    "GIT_CONFIG_VALUE_0",
+                    format!("Authorization: Basic {basic}"),
+                );
         }
         Ok(cmd)
     }
@@ -92,28 +106,56 @@ impl Git {
             if let Some(parent) = self.dir.parent() {
                 let _ = tokio::fs::create_dir_all(parent).await;
             }
-            let parent = Git::new(self.dir.parent().unwrap_or(Path::new(".")), self.credentials.clone());
+            let parent = Git::new(
+                self.dir.parent().unwrap_or(Path::new(".")),
+                self.credentials.clone(),
+            );
             let target = self.dir.to_string_lossy().into_owned();
             parent.run(&["init", "--quiet", "--bare", &target]).await?;
         }
         let refspec = format!("+refs/heads/{branch}:refs/heads/{branch}");
-        self.run(&["fetch", "--quiet", "--no-tags", url, &refspec]).await?;
+        self.run(&["fetch", "--quiet", "--no-tags", url, &refspec])
+            .await?;
         self.rev_parse(&format!("refs/heads/{branch}")).await
     }
 
     pub async fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
-        Ok(self.run(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).await?.trim().to_string())
+        Ok(self
+            .run(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ])
+            .await?
+            .trim()
+            .to_string())
     }
 
     pub async fn is_ancestor(&self, older: &str, newer: &str) -> bool {
-        self.run(&["merge-base", "--is-ancestor", older, newer]).await.is_ok()
+        self.run(&["merge-base", "--is-ancestor", older, newer])
+            .await
+            .is_ok()
     }
 
     /// Paths of the files directly inside `dir` at `commit`.
     pub async fn list_files(&self, commit: &str, dir: &str) -> Result<Vec<String>, GitError> {
         let dir = dir.trim_end_matches('/');
-        let out = self.run(&["ls-tree", "-z", "--name-only", commit, "--", &format!("{dir}/")]).await?;
-        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+        let out = self
+            .run(&[
+                "ls-tree",
+                "-z",
+                "--name-only",
+                commit,
+                "--",
+                &format!("{dir}/"),
+            ])
+            .await?;
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect())
     }
 
     /// Reads many `rev:path` blobs with one `git cat-file --batch`; a missing
@@ -123,8 +165,13 @@ impl Git {
             return Ok(Vec::new());
         }
         let mut cmd = self.command(&["cat-file", "--batch"])?;
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let spawn_error = |err: std::io::Error| GitError { command: "cat-file".into(), message: err.to_string() };
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let spawn_error = |err: std::io::Error| GitError {
+            command: "cat-file".into(),
+            message: err.to_string(),
+        };
         let mut child = cmd.spawn().map_err(spawn_error)?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let input: String = specs.iter().map(|s| format!("{s}\n")).collect();
@@ -136,7 +183,10 @@ impl Git {
         let output = child.wait_with_output().await.map_err(spawn_error)?;
         let _ = writer.await;
         if !output.status.success() {
-            return Err(GitError { command: "cat-file".into(), message: String::from_utf8_lossy(&output.stderr).trim().into() });
+            return Err(GitError {
+                command: "cat-file".into(),
+                message: String::from_utf8_lossy(&output.stderr).trim().into(),
+            });
         }
         parse_batch_output(&output.stdout, specs.len())
     }
@@ -145,8 +195,15 @@ impl Git {
     /// first parent so merges count as one change on the branch.
     pub async fn log(&self, range: &str, paths: &[&str]) -> Result<Vec<CommitInfo>, GitError> {
         let mut args = vec![
-            "log", "--reverse", "--first-parent", "--diff-merges=first-parent", "--no-renames",
-            "--name-status", "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%s", range, "--",
+            "log",
+            "--reverse",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "--no-renames",
+            "--name-status",
+            "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%s",
+            range,
+            "--",
         ];
         args.extend_from_slice(paths);
         Ok(parse_log(&self.run(&args).await?))
@@ -154,12 +211,19 @@ impl Git {
 }
 
 fn parse_batch_output(bytes: &[u8], expected: usize) -> Result<Vec<Option<String>>, GitError> {
-    let bad = |message: &str| GitError { command: "cat-file".into(), message: message.into() };
+    let bad = |message: &str| GitError {
+        command: "cat-file".into(),
+        message: message.into(),
+    };
     let mut blobs = Vec::with_capacity(expected);
     let mut rest = bytes;
     while blobs.len() < expected {
-        let newline = rest.iter().position(|b| *b == b'\n').ok_or_else(|| bad("truncated output"))?;
-        let header = std::str::from_utf8(&rest[..newline]).map_err(|_| bad("header is not UTF-8"))?;
+        let newline = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| bad("truncated output"))?;
+        let header =
+            std::str::from_utf8(&rest[..newline]).map_err(|_| bad("header is not UTF-8"))?;
         rest = &rest[newline + 1..];
         let fields: Vec<&str> = header.split(' ').collect();
         if fields.len() == 3 && fields[1] == "blob" {
@@ -172,7 +236,9 @@ fn parse_batch_output(bytes: &[u8], expected: usize) -> Result<Vec<Option<String
         } else if fields.len() == 3 {
             // A tree or other object where a file was expected.
             let size: usize = fields[2].parse().map_err(|_| bad("bad size"))?;
-            rest = rest.get(size + 1..).ok_or_else(|| bad("truncated object"))?;
+            rest = rest
+                .get(size + 1..)
+                .ok_or_else(|| bad("truncated object"))?;
             blobs.push(None);
         } else {
             blobs.push(None); // "<spec> missing" or "ambiguous"
@@ -216,7 +282,10 @@ mod tests {
     fn batch_output_with_missing_objects() {
         let out = b"abc blob 5\nhello\nHEAD:nope missing\ndef blob 0\n\n";
         let blobs = parse_batch_output(out, 3).unwrap();
-        assert_eq!(blobs, [Some("hello".to_string()), None, Some(String::new())]);
+        assert_eq!(
+            blobs,
+            [Some("hello".to_string()), None, Some(String::new())]
+        );
     }
 
     #[test]
@@ -230,7 +299,13 @@ mod tests {
         let commits = parse_log(text);
         assert_eq!(commits.len(), 2);
         assert_eq!(commits[0].subject, "Point dev: at x");
-        assert_eq!(commits[0].changes, [('M', "environments/dev.yaml".to_string()), ('A', "sandboxes/ann.yaml".to_string())]);
+        assert_eq!(
+            commits[0].changes,
+            [
+                ('M', "environments/dev.yaml".to_string()),
+                ('A', "sandboxes/ann.yaml".to_string())
+            ]
+        );
         assert_eq!(commits[1].at, 200);
     }
 }

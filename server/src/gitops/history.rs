@@ -27,7 +27,13 @@ pub struct Tracked<'a> {
 
 /// Brings the store's index of `repository` up to `head`. Incremental when
 /// the last indexed head is an ancestor; from scratch after a force push.
-pub async fn index(git: &Git, store: &dyn Store, repository: &str, head: &str, tracked: &Tracked<'_>) -> Result<(), IndexError> {
+pub async fn index(
+    git: &Git,
+    store: &dyn Store,
+    repository: &str,
+    head: &str,
+    tracked: &Tracked<'_>,
+) -> Result<(), IndexError> {
     let last = store.indexed_head(repository).await?;
     if last.as_deref() == Some(head) {
         return Ok(());
@@ -48,7 +54,11 @@ pub async fn index(git: &Git, store: &dyn Store, repository: &str, head: &str, t
 
     // The mapping each environment file had before this batch.
     let before_specs: Vec<String> = match &base {
-        Some(last) => tracked.environment_files.iter().map(|f| format!("{last}:{f}")).collect(),
+        Some(last) => tracked
+            .environment_files
+            .iter()
+            .map(|f| format!("{last}:{f}"))
+            .collect(),
         None => Vec::new(),
     };
     let before = git.read_blobs(&before_specs).await?;
@@ -65,29 +75,49 @@ pub async fn index(git: &Git, store: &dyn Store, repository: &str, head: &str, t
         .flat_map(|(i, c)| {
             c.changes
                 .iter()
-                .filter(|(status, path)| *status != 'D' && tracked.environment_files.contains(&path.as_str()))
+                .filter(|(status, path)| {
+                    *status != 'D' && tracked.environment_files.contains(&path.as_str())
+                })
                 .map(move |(_, path)| (i, path.as_str()))
         })
         .collect();
-    let specs: Vec<String> = wanted.iter().map(|(i, p)| format!("{}:{p}", commits[*i].sha)).collect();
-    let contents: HashMap<(usize, &str), Option<String>> =
-        wanted.iter().copied().zip(git.read_blobs(&specs).await?).collect();
+    let specs: Vec<String> = wanted
+        .iter()
+        .map(|(i, p)| format!("{}:{p}", commits[*i].sha))
+        .collect();
+    let contents: HashMap<(usize, &str), Option<String>> = wanted
+        .iter()
+        .copied()
+        .zip(git.read_blobs(&specs).await?)
+        .collect();
 
     let mut batch = HistoryBatch::default();
     for (i, commit) in commits.iter().enumerate() {
         batch.commits.push(indexed(commit));
         for (status, path) in &commit.changes {
             if let Some(prev) = previous.get_mut(path.as_str()) {
-                let text = if *status == 'D' { None } else { contents.get(&(i, path.as_str())).cloned().flatten() };
+                let text = if *status == 'D' {
+                    None
+                } else {
+                    contents.get(&(i, path.as_str())).cloned().flatten()
+                };
                 let next = mapping(path, text.as_deref());
-                batch.environment_changes.extend(diff(path, &commit.sha, prev, &next));
+                batch
+                    .environment_changes
+                    .extend(diff(path, &commit.sha, prev, &next));
                 *prev = next;
             } else if let Some(action) = sandbox_action(tracked.sandbox_dir, *status, path) {
-                batch.sandbox_changes.push(SandboxChange { file: path.clone(), action, sha: commit.sha.clone() });
+                batch.sandbox_changes.push(SandboxChange {
+                    file: path.clone(),
+                    action,
+                    sha: commit.sha.clone(),
+                });
             }
         }
     }
-    store.record_history(repository, head, batch, base.is_none()).await?;
+    store
+        .record_history(repository, head, batch, base.is_none())
+        .await?;
     Ok(())
 }
 
@@ -102,13 +132,28 @@ fn indexed(commit: &CommitInfo) -> IndexedCommit {
 }
 
 fn mapping(file: &str, text: Option<&str>) -> Vec<(String, String)> {
-    text.map(|t| parse_environment_file(file, t).entries.into_iter().map(|e| (e.service, e.branch)).collect())
-        .unwrap_or_default()
+    text.map(|t| {
+        parse_environment_file(file, t)
+            .entries
+            .into_iter()
+            .map(|e| (e.service, e.branch))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// The services whose branch differs between two versions of a file.
-pub fn diff(file: &str, sha: &str, before: &[(String, String)], after: &[(String, String)]) -> Vec<EnvironmentChange> {
-    let find = |list: &[(String, String)], service: &str| list.iter().find(|(s, _)| s == service).map(|(_, b)| b.clone());
+pub fn diff(
+    file: &str,
+    sha: &str,
+    before: &[(String, String)],
+    after: &[(String, String)],
+) -> Vec<EnvironmentChange> {
+    let find = |list: &[(String, String)], service: &str| {
+        list.iter()
+            .find(|(s, _)| s == service)
+            .map(|(_, b)| b.clone())
+    };
     let change = |service: &str, from, to| EnvironmentChange {
         file: file.into(),
         service: service.into(),
@@ -150,7 +195,10 @@ mod tests {
     use super::*;
 
     fn m(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(s, b)| (s.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(s, b)| (s.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -173,11 +221,26 @@ mod tests {
 
     #[test]
     fn only_direct_yaml_children_are_sandboxes() {
-        assert_eq!(sandbox_action(Some("sandboxes"), 'A', "sandboxes/ann.yaml"), Some(SandboxAction::Created));
-        assert_eq!(sandbox_action(Some("sandboxes/"), 'D', "sandboxes/ann.yaml"), Some(SandboxAction::Deleted));
-        assert_eq!(sandbox_action(Some("sandboxes"), 'A', "sandboxes/README.md"), None);
-        assert_eq!(sandbox_action(Some("sandboxes"), 'A', "sandboxes/x/y.yaml"), None);
-        assert_eq!(sandbox_action(Some("sandboxes"), 'A', "sandboxes-old/y.yaml"), None);
+        assert_eq!(
+            sandbox_action(Some("sandboxes"), 'A', "sandboxes/ann.yaml"),
+            Some(SandboxAction::Created)
+        );
+        assert_eq!(
+            sandbox_action(Some("sandboxes/"), 'D', "sandboxes/ann.yaml"),
+            Some(SandboxAction::Deleted)
+        );
+        assert_eq!(
+            sandbox_action(Some("sandboxes"), 'A', "sandboxes/README.md"),
+            None
+        );
+        assert_eq!(
+            sandbox_action(Some("sandboxes"), 'A', "sandboxes/x/y.yaml"),
+            None
+        );
+        assert_eq!(
+            sandbox_action(Some("sandboxes"), 'A', "sandboxes-old/y.yaml"),
+            None
+        );
         assert_eq!(sandbox_action(None, 'A', "sandboxes/y.yaml"), None);
     }
 }

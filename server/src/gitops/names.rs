@@ -25,10 +25,9 @@ pub fn check_branch_name(name: &str) -> Result<(), String> {
     if name.contains("@{") {
         return fail("it cannot contain `@{`");
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| c.is_ascii_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
-    {
+    if let Some(c) = name.chars().find(|c| {
+        c.is_ascii_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+    }) {
         return fail(&format!("it cannot contain {c:?}"));
     }
     for component in name.split('/') {
@@ -89,7 +88,14 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_branches() {
-        for ok in ["main", "master", "feature-xxx", "feature/login-form", "release/2026.11", "v1.2"] {
+        for ok in [
+            "main",
+            "master",
+            "feature-xxx",
+            "feature/login-form",
+            "release/2026.11",
+            "v1.2",
+        ] {
             assert_eq!(check_branch_name(ok), Ok(()), "{ok}");
         }
     }
@@ -97,8 +103,28 @@ mod tests {
     #[test]
     fn refuses_what_git_refuses() {
         for bad in [
-            "", "@", "-x", "/x", "x/", "a//b", "a..b", "x.", "a b", "a~b", "a^b", "a:b", "a?b",
-            "a*b", "a[b", "a\\b", "a@{b", ".hidden", "a/.b", "x.lock", "a/b.lock/c", "tab\tx",
+            "",
+            "@",
+            "-x",
+            "/x",
+            "x/",
+            "a//b",
+            "a..b",
+            "x.",
+            "a b",
+            "a~b",
+            "a^b",
+            "a:b",
+            "a?b",
+            "a*b",
+            "a[b",
+            "a\\b",
+            "a@{b",
+            ".hidden",
+            "a/.b",
+            "x.lock",
+            "a/b.lock/c",
+            "tab\tx",
         ] {
             assert!(check_branch_name(bad).is_err(), "{bad:?} was accepted");
         }
@@ -109,7 +135,18 @@ mod tests {
         for ok in ["kohbis", "a", "dev-2", &"a".repeat(63)] {
             assert_eq!(check_sandbox_name(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "Kohbis", "2cool", "-x", "x-", "a.b", "a/b", "../etc", "a_b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "Kohbis",
+            "2cool",
+            "-x",
+            "x-",
+            "a.b",
+            "a/b",
+            "../etc",
+            "a_b",
+            &"a".repeat(64),
+        ] {
             assert!(check_sandbox_name(bad).is_err(), "{bad:?} was accepted");
         }
     }

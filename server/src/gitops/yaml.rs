@@ -9,10 +9,22 @@ use yaml_rust2::{
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    Scalar { value: String, quoted: bool, line: usize },
-    Mapping { entries: Vec<(Node, Node)>, line: usize },
-    Sequence { items: Vec<Node>, line: usize },
-    Alias { line: usize },
+    Scalar {
+        value: String,
+        quoted: bool,
+        line: usize,
+    },
+    Mapping {
+        entries: Vec<(Node, Node)>,
+        line: usize,
+    },
+    Sequence {
+        items: Vec<Node>,
+        line: usize,
+    },
+    Alias {
+        line: usize,
+    },
 }
 
 impl Node {
@@ -29,10 +41,16 @@ impl Node {
     /// string, a bare `123`, `true` or `~` is not.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Node::Scalar { value, quoted: true, .. } => Some(value),
-            Node::Scalar { value, quoted: false, .. } => {
-                matches!(Yaml::from_str(value), Yaml::String(_)).then_some(value.as_str())
-            }
+            Node::Scalar {
+                value,
+                quoted: true,
+                ..
+            } => Some(value),
+            Node::Scalar {
+                value,
+                quoted: false,
+                ..
+            } => matches!(Yaml::from_str(value), Yaml::String(_)).then_some(value.as_str()),
             _ => None,
         }
     }
@@ -40,7 +58,11 @@ impl Node {
     /// A short name of what this node is, for messages.
     pub fn kind(&self) -> &'static str {
         match self {
-            Node::Scalar { value, quoted: false, .. } => match Yaml::from_str(value) {
+            Node::Scalar {
+                value,
+                quoted: false,
+                ..
+            } => match Yaml::from_str(value) {
                 Yaml::Integer(_) | Yaml::Real(_) => "a number",
                 Yaml::Boolean(_) => "a boolean",
                 Yaml::Null => "empty",
@@ -63,7 +85,10 @@ pub struct SyntaxError {
 
 impl From<ScanError> for SyntaxError {
     fn from(err: ScanError) -> Self {
-        SyntaxError { line: err.marker().line(), message: err.info().to_string() }
+        SyntaxError {
+            line: err.marker().line(),
+            message: err.info().to_string(),
+        }
     }
 }
 
@@ -96,7 +121,10 @@ impl TreeBuilder {
             None => self.root = Some(node),
             Some(Node::Sequence { items, .. }) => items.push(node),
             Some(Node::Mapping { entries, .. }) => {
-                let slot = self.pending_keys.last_mut().expect("mapping has a key slot");
+                let slot = self
+                    .pending_keys
+                    .last_mut()
+                    .expect("mapping has a key slot");
                 match slot.take() {
                     None => *slot = Some(node),
                     Some(key) => entries.push((key, node)),
@@ -119,14 +147,24 @@ impl MarkedEventReceiver for TreeBuilder {
             }
             Event::Scalar(value, style, _, _) => {
                 let quoted = !matches!(style, TScalarStyle::Plain);
-                self.push_value(Node::Scalar { value, quoted, line });
+                self.push_value(Node::Scalar {
+                    value,
+                    quoted,
+                    line,
+                });
             }
             Event::Alias(_) => self.push_value(Node::Alias { line }),
             Event::MappingStart(..) => {
-                self.stack.push(Node::Mapping { entries: Vec::new(), line });
+                self.stack.push(Node::Mapping {
+                    entries: Vec::new(),
+                    line,
+                });
                 self.pending_keys.push(None);
             }
-            Event::SequenceStart(..) => self.stack.push(Node::Sequence { items: Vec::new(), line }),
+            Event::SequenceStart(..) => self.stack.push(Node::Sequence {
+                items: Vec::new(),
+                line,
+            }),
             Event::MappingEnd | Event::SequenceEnd => {
                 if let Some(node) = self.stack.pop() {
                     if matches!(node, Node::Mapping { .. }) {
@@ -147,7 +185,9 @@ mod tests {
     #[test]
     fn remembers_lines_of_mapping_entries() {
         let root = parse("# comment\na: x\nb: \"y\"\n").unwrap().unwrap();
-        let Node::Mapping { entries, .. } = root else { panic!("not a mapping") };
+        let Node::Mapping { entries, .. } = root else {
+            panic!("not a mapping")
+        };
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].0.line(), 2);
         assert_eq!(entries[1].1.line(), 3);
@@ -157,7 +197,9 @@ mod tests {
     #[test]
     fn numbers_and_booleans_are_not_strings() {
         let root = parse("a: 123\nb: true\nc: '123'\nd:\n").unwrap().unwrap();
-        let Node::Mapping { entries, .. } = root else { panic!("not a mapping") };
+        let Node::Mapping { entries, .. } = root else {
+            panic!("not a mapping")
+        };
         assert_eq!(entries[0].1.as_str(), None);
         assert_eq!(entries[0].1.kind(), "a number");
         assert_eq!(entries[1].1.kind(), "a boolean");

@@ -26,7 +26,8 @@ pub struct ApiError(pub BerthError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(json!({ "error": self.0.to_string() }))).into_response()
     }
 }
@@ -55,8 +56,15 @@ async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::
     let sources = state.read_model.overview().await?.freshness.sources;
     for env in &state.config.environments {
         let detail = state.read_model.environment(&env.name).await?;
-        let repository = state.config.repository(env.repository.as_deref()).name.clone();
-        let commit = sources.iter().find(|s: &&Source| s.repository == repository).map(|s| s.commit.clone());
+        let repository = state
+            .config
+            .repository(env.repository.as_deref())
+            .name
+            .clone();
+        let commit = sources
+            .iter()
+            .find(|s: &&Source| s.repository == repository)
+            .map(|s| s.commit.clone());
         out.push(EnvironmentOut {
             name: env.name.clone(),
             title: detail.summary.title.clone(),
@@ -64,7 +72,11 @@ async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::
             file: env.file.clone(),
             repository,
             commit: commit.unwrap_or_default(),
-            services: detail.entries.iter().map(|e| (e.service.clone(), json!(e.branch))).collect(),
+            services: detail
+                .entries
+                .iter()
+                .map(|e| (e.service.clone(), json!(e.branch)))
+                .collect(),
             unknown_services: detail.summary.unknown.clone(),
             problems: detail.summary.problems.clone(),
         });
@@ -78,7 +90,10 @@ struct SandboxQuery {
     q: String,
 }
 
-async fn sandboxes(State(state): State<AppState>, Query(query): Query<SandboxQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn sandboxes(
+    State(state): State<AppState>,
+    Query(query): Query<SandboxQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let list = state.read_model.sandboxes(&query.q).await?;
     let sandboxes: Vec<_> = list
         .sandboxes
@@ -106,7 +121,11 @@ pub async fn healthz() -> &'static str {
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if !state.read_model.is_ready() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "waiting for the first snapshot").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "waiting for the first snapshot",
+        )
+            .into_response();
     }
     if state.store.ping().await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response();

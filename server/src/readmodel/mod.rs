@@ -55,18 +55,27 @@ impl ReadModel {
         let previous = self.snapshot();
         let mut repos = Vec::with_capacity(self.config.repositories.len());
         for (i, repo) in self.config.repositories.iter().enumerate() {
-            let parts = match snapshot::load_repository(&self.config, repo, self.store.as_ref()).await {
+            let parts = match snapshot::load_repository(&self.config, repo, self.store.as_ref())
+                .await
+            {
                 Ok(parts) => parts,
                 Err(error) => {
                     tracing::warn!(repository = %repo.name, %error, "refresh failed; keeping the last good snapshot");
-                    let mut kept = previous.repos.get(i).cloned().unwrap_or_else(|| RepoParts::empty(repo));
+                    let mut kept = previous
+                        .repos
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| RepoParts::empty(repo));
                     kept.error = Some(error);
                     kept
                 }
             };
             repos.push(parts);
         }
-        let next = Snapshot { repos, loaded: true };
+        let next = Snapshot {
+            repos,
+            loaded: true,
+        };
         *self.snapshot.write().expect("snapshot lock") = Arc::new(next);
     }
 
@@ -74,7 +83,8 @@ impl ReadModel {
     pub fn spawn_refresh_loop(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let model = Arc::clone(self);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(model.config.refresh_interval_secs));
+            let mut tick =
+                tokio::time::interval(Duration::from_secs(model.config.refresh_interval_secs));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
@@ -107,7 +117,11 @@ fn store_error(err: crate::store::StoreError) -> BerthError {
 impl Dashboard for ReadModel {
     async fn overview(&self) -> Result<Overview, BerthError> {
         let snapshot = self.ready_snapshot()?;
-        Ok(views::overview(&self.config, &snapshot, self.freshness(&snapshot)))
+        Ok(views::overview(
+            &self.config,
+            &snapshot,
+            self.freshness(&snapshot),
+        ))
     }
 
     async fn environment(&self, name: &str) -> Result<EnvironmentDetail, BerthError> {
@@ -117,20 +131,36 @@ impl Dashboard for ReadModel {
             .environments
             .iter()
             .find(|e| e.name == name)
-            .ok_or_else(|| BerthError::NotFound(format!("there is no environment named `{name}`")))?;
+            .ok_or_else(|| {
+                BerthError::NotFound(format!("there is no environment named `{name}`"))
+            })?;
         let history = match &env.file {
             Some(file) => {
                 let repo = self.config.repository(env.repository.as_deref());
-                self.store.environment_history(&repo.name, file, 500).await.map_err(store_error)?
+                self.store
+                    .environment_history(&repo.name, file, 500)
+                    .await
+                    .map_err(store_error)?
             }
             None => Vec::new(),
         };
-        Ok(views::environment(&self.config, &snapshot, env, history, self.freshness(&snapshot)))
+        Ok(views::environment(
+            &self.config,
+            &snapshot,
+            env,
+            history,
+            self.freshness(&snapshot),
+        ))
     }
 
     async fn sandboxes(&self, query: &str) -> Result<SandboxList, BerthError> {
         let snapshot = self.ready_snapshot()?;
-        Ok(views::sandboxes(&self.config, &snapshot, query, self.freshness(&snapshot)))
+        Ok(views::sandboxes(
+            &self.config,
+            &snapshot,
+            query,
+            self.freshness(&snapshot),
+        ))
     }
 
     async fn sandbox(&self, name: &str) -> Result<SandboxDetail, BerthError> {
@@ -140,7 +170,9 @@ impl Dashboard for ReadModel {
             .into_iter()
             .find(|s| s.name == name)
             .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
-        let repo = self.config.repository(self.config.sandboxes.repository.as_deref());
+        let repo = self
+            .config
+            .repository(self.config.sandboxes.repository.as_deref());
         let history = self
             .store
             .sandbox_history(&repo.name, &sandbox.file)
@@ -149,7 +181,11 @@ impl Dashboard for ReadModel {
             .into_iter()
             .map(|(_, change)| change)
             .collect();
-        Ok(SandboxDetail { freshness: self.freshness(&snapshot), sandbox, history })
+        Ok(SandboxDetail {
+            freshness: self.freshness(&snapshot),
+            sandbox,
+            history,
+        })
     }
 
     async fn refresh(&self) -> Result<Freshness, BerthError> {

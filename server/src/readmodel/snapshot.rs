@@ -8,7 +8,9 @@ use app::model::Change;
 use crate::{
     config::{Config, RepositoryConfig},
     gitops::{
-        files::{parse_environment_file, parse_sandbox_file, EnvironmentFile, Problem, SandboxFile},
+        files::{
+            parse_environment_file, parse_sandbox_file, EnvironmentFile, Problem, SandboxFile,
+        },
         git::Git,
         history::{self, Tracked},
     },
@@ -69,14 +71,27 @@ pub fn mirror_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
     let safe: String = repo
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     config.data_dir.join("repos").join(format!("{safe}.git"))
 }
 
-pub async fn load_repository(config: &Config, repo: &RepositoryConfig, store: &dyn Store) -> Result<RepoParts, String> {
+pub async fn load_repository(
+    config: &Config,
+    repo: &RepositoryConfig,
+    store: &dyn Store,
+) -> Result<RepoParts, String> {
     let git = Git::new(mirror_dir(config, repo), repo.credentials.clone());
-    let head = git.sync_mirror(&repo.url, &repo.branch).await.map_err(|e| e.to_string())?;
+    let head = git
+        .sync_mirror(&repo.url, &repo.branch)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut parts = RepoParts::empty(repo);
     parts.commit = head.clone();
     parts.fetched_at = super::unix_now();
@@ -87,10 +102,16 @@ pub async fn load_repository(config: &Config, repo: &RepositoryConfig, store: &d
         .filter(|e| config.repository(e.repository.as_deref()).name == repo.name)
         .filter_map(|e| Some((e.name.as_str(), e.file.as_deref()?)))
         .collect();
-    let holds_sandboxes = config.repository(config.sandboxes.repository.as_deref()).name == repo.name;
+    let holds_sandboxes = config
+        .repository(config.sandboxes.repository.as_deref())
+        .name
+        == repo.name;
     let sandbox_dir = holds_sandboxes.then_some(config.sandboxes.dir.as_str());
 
-    let tracked = Tracked { environment_files: envs.iter().map(|(_, f)| *f).collect(), sandbox_dir };
+    let tracked = Tracked {
+        environment_files: envs.iter().map(|(_, f)| *f).collect(),
+        sandbox_dir,
+    };
     // A failing index leaves older "last changed" data but must not hide
     // what the repository says now.
     if let Err(err) = history::index(&git, store, &repo.name, &head, &tracked).await {
@@ -98,7 +119,10 @@ pub async fn load_repository(config: &Config, repo: &RepositoryConfig, store: &d
         parts.error = Some(format!("history not indexed: {err}"));
     }
 
-    let specs: Vec<String> = envs.iter().map(|(_, file)| format!("{head}:{file}")).collect();
+    let specs: Vec<String> = envs
+        .iter()
+        .map(|(_, file)| format!("{head}:{file}"))
+        .collect();
     let texts = git.read_blobs(&specs).await.map_err(|e| e.to_string())?;
     for ((name, file), text) in envs.iter().zip(texts) {
         let parsed = match text {
@@ -112,8 +136,13 @@ pub async fn load_repository(config: &Config, repo: &RepositoryConfig, store: &d
                 }],
             },
         };
-        let latest = store.latest_environment_changes(&repo.name, file).await.map_err(|e| e.to_string())?;
-        parts.environments.insert(name.to_string(), (parsed, latest));
+        let latest = store
+            .latest_environment_changes(&repo.name, file)
+            .await
+            .map_err(|e| e.to_string())?;
+        parts
+            .environments
+            .insert(name.to_string(), (parsed, latest));
     }
 
     if let Some(dir) = sandbox_dir {
@@ -122,7 +151,13 @@ pub async fn load_repository(config: &Config, repo: &RepositoryConfig, store: &d
     Ok(parts)
 }
 
-async fn load_sandboxes(git: &Git, store: &dyn Store, repository: &str, head: &str, dir: &str) -> Result<Sandboxes, String> {
+async fn load_sandboxes(
+    git: &Git,
+    store: &dyn Store,
+    repository: &str,
+    head: &str,
+    dir: &str,
+) -> Result<Sandboxes, String> {
     let files: Vec<String> = git
         .list_files(head, dir)
         .await
@@ -132,11 +167,18 @@ async fn load_sandboxes(git: &Git, store: &dyn Store, repository: &str, head: &s
         .collect();
     let specs: Vec<String> = files.iter().map(|f| format!("{head}:{f}")).collect();
     let texts = git.read_blobs(&specs).await.map_err(|e| e.to_string())?;
-    let created = store.sandbox_creations(repository, dir).await.map_err(|e| e.to_string())?;
+    let created = store
+        .sandbox_creations(repository, dir)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut result = Sandboxes::default();
     for (file, text) in files.iter().zip(texts) {
         let Some(text) = text else { continue };
-        let name = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".yaml");
+        let name = file
+            .rsplit('/')
+            .next()
+            .unwrap_or(file)
+            .trim_end_matches(".yaml");
         match parse_sandbox_file(file, name, &text) {
             (Some(sandbox), problems) => {
                 let when = created.get(file).cloned();

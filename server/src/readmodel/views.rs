@@ -12,7 +12,11 @@ use crate::{
 };
 
 fn problem(p: &Problem) -> FileProblem {
-    FileProblem { file: p.file.clone(), line: p.line, message: p.message.clone() }
+    FileProblem {
+        file: p.file.clone(),
+        line: p.line,
+        message: p.message.clone(),
+    }
 }
 
 fn kind(kind: config::EnvironmentKind) -> EnvironmentKind {
@@ -35,10 +39,19 @@ pub fn freshness(config: &Config, snapshot: &Snapshot, now: i64) -> Freshness {
             error: r.error.clone(),
         })
         .collect();
-    Freshness { now, banner: config.banner.clone(), sources, problem_count: all_problems(config, snapshot).len() }
+    Freshness {
+        now,
+        banner: config.banner.clone(),
+        sources,
+        problem_count: all_problems(config, snapshot).len(),
+    }
 }
 
-fn repo_of<'a>(config: &Config, snapshot: &'a Snapshot, env: &EnvironmentConfig) -> Option<&'a RepoParts> {
+fn repo_of<'a>(
+    config: &Config,
+    snapshot: &'a Snapshot,
+    env: &EnvironmentConfig,
+) -> Option<&'a RepoParts> {
     snapshot.repo(&config.repository(env.repository.as_deref()).name)
 }
 
@@ -100,7 +113,12 @@ fn summary(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig) -> Env
     summary
 }
 
-fn sandbox_summary(config: &Config, sandbox: &SandboxFile, problems: &[Problem], created: Option<&Change>) -> SandboxSummary {
+fn sandbox_summary(
+    config: &Config,
+    sandbox: &SandboxFile,
+    problems: &[Problem],
+    created: Option<&Change>,
+) -> SandboxSummary {
     let fill = |template: &str| {
         template
             .replace("{name}", &sandbox.name)
@@ -142,8 +160,11 @@ fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, 
 }
 
 fn all_problems(config: &Config, snapshot: &Snapshot) -> Vec<FileProblem> {
-    let mut problems: Vec<FileProblem> =
-        config.environments.iter().flat_map(|e| summary(config, snapshot, e).problems).collect();
+    let mut problems: Vec<FileProblem> = config
+        .environments
+        .iter()
+        .flat_map(|e| summary(config, snapshot, e).problems)
+        .collect();
     let (sandboxes, files) = all_sandboxes(config, snapshot);
     problems.extend(files);
     problems.extend(sandboxes.into_iter().flat_map(|s| s.problems));
@@ -151,15 +172,22 @@ fn all_problems(config: &Config, snapshot: &Snapshot) -> Vec<FileProblem> {
 }
 
 pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> Overview {
-    let environments: Vec<EnvironmentSummary> =
-        config.environments.iter().map(|e| summary(config, snapshot, e)).collect();
+    let environments: Vec<EnvironmentSummary> = config
+        .environments
+        .iter()
+        .map(|e| summary(config, snapshot, e))
+        .collect();
     let rows = config
         .services
         .iter()
         .map(|service| ServiceRow {
             service: service.name.clone(),
             default_branch: service.default_branch.clone(),
-            cells: config.environments.iter().map(|env| cell(config, snapshot, env, service)).collect(),
+            cells: config
+                .environments
+                .iter()
+                .map(|env| cell(config, snapshot, env, service))
+                .collect(),
         })
         .collect();
     let (mut sandboxes, _) = all_sandboxes(config, snapshot);
@@ -169,7 +197,11 @@ pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> O
     sandboxes.truncate(5);
     Overview {
         environments,
-        sandboxes: SandboxLane { count, owners: owners.len(), newest: sandboxes },
+        sandboxes: SandboxLane {
+            count,
+            owners: owners.len(),
+            newest: sandboxes,
+        },
         rows,
         total_services: config.services.len(),
         problems: all_problems(config, snapshot),
@@ -177,7 +209,12 @@ pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> O
     }
 }
 
-fn cell(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig, service: &ServiceConfig) -> Cell {
+fn cell(
+    config: &Config,
+    snapshot: &Snapshot,
+    env: &EnvironmentConfig,
+    service: &ServiceConfig,
+) -> Cell {
     let (branch, last_change) = if env.file.is_none() {
         (Some(service.default_branch.clone()), None)
     } else {
@@ -191,7 +228,9 @@ fn cell(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig, service: 
     };
     Cell {
         environment: env.name.clone(),
-        branch_url: branch.as_deref().and_then(|b| branch_url(config, service, b)),
+        branch_url: branch
+            .as_deref()
+            .and_then(|b| branch_url(config, service, b)),
         is_default: branch.as_deref() == Some(service.default_branch.as_str()),
         branch,
         last_change,
@@ -247,12 +286,28 @@ pub fn environment(
         .collect();
     let history = history
         .into_iter()
-        .map(|(c, change)| EnvHistoryEntry { change, service: c.service, from: c.from, to: c.to })
+        .map(|(c, change)| EnvHistoryEntry {
+            change,
+            service: c.service,
+            from: c.from,
+            to: c.to,
+        })
         .collect();
-    EnvironmentDetail { freshness, summary, entries, not_deployed, history }
+    EnvironmentDetail {
+        freshness,
+        summary,
+        entries,
+        not_deployed,
+        history,
+    }
 }
 
-pub fn sandboxes(config: &Config, snapshot: &Snapshot, query: &str, freshness: Freshness) -> SandboxList {
+pub fn sandboxes(
+    config: &Config,
+    snapshot: &Snapshot,
+    query: &str,
+    freshness: Freshness,
+) -> SandboxList {
     let (all, problems) = all_sandboxes(config, snapshot);
     let total = all.len();
     let needle = query.trim().to_lowercase();
@@ -261,9 +316,15 @@ pub fn sandboxes(config: &Config, snapshot: &Snapshot, query: &str, freshness: F
         .filter(|s| {
             needle.is_empty()
                 || s.name.contains(&needle)
-                || s.owner.as_deref().is_some_and(|o| o.to_lowercase().contains(&needle))
+                || s.owner
+                    .as_deref()
+                    .is_some_and(|o| o.to_lowercase().contains(&needle))
         })
         .collect();
-    SandboxList { freshness, sandboxes, total, problems }
+    SandboxList {
+        freshness,
+        sandboxes,
+        total,
+        problems,
+    }
 }
-

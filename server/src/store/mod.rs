@@ -77,14 +77,37 @@ pub trait Store: Send + Sync + 'static {
     async fn indexed_head(&self, repository: &str) -> StoreResult<Option<String>>;
     /// Appends a batch and moves the indexed head; with `replace`, first
     /// forgets the repository's history (after a force push upstream).
-    async fn record_history(&self, repository: &str, head: &str, batch: HistoryBatch, replace: bool) -> StoreResult<()>;
+    async fn record_history(
+        &self,
+        repository: &str,
+        head: &str,
+        batch: HistoryBatch,
+        replace: bool,
+    ) -> StoreResult<()>;
     /// The newest change of each service in a file.
-    async fn latest_environment_changes(&self, repository: &str, file: &str) -> StoreResult<HashMap<String, Change>>;
+    async fn latest_environment_changes(
+        &self,
+        repository: &str,
+        file: &str,
+    ) -> StoreResult<HashMap<String, Change>>;
     /// A file's changes, newest first.
-    async fn environment_history(&self, repository: &str, file: &str, limit: i64) -> StoreResult<Vec<(EnvironmentChange, Change)>>;
+    async fn environment_history(
+        &self,
+        repository: &str,
+        file: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(EnvironmentChange, Change)>>;
     /// When each sandbox file in `dir` was created (its newest creation).
-    async fn sandbox_creations(&self, repository: &str, dir: &str) -> StoreResult<HashMap<String, Change>>;
+    async fn sandbox_creations(
+        &self,
+        repository: &str,
+        dir: &str,
+    ) -> StoreResult<HashMap<String, Change>>;
     /// A sandbox file's commits, newest first.
-    async fn sandbox_history(&self, repository: &str, file: &str) -> StoreResult<Vec<(SandboxAction, Change)>>;
+    async fn sandbox_history(
+        &self,
+        repository: &str,
+        file: &str,
+    ) -> StoreResult<Vec<(SandboxAction, Change)>>;
     async fn ping(&self) -> StoreResult<()>;
 }

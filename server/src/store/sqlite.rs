@@ -34,7 +34,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("../migrations")
             .run(&pool)
             .await
@@ -53,7 +56,13 @@ impl Store for SqliteStore {
         Ok(row.map(|r| r.get("head")))
     }
 
-    async fn record_history(&self, repository: &str, head: &str, batch: HistoryBatch, replace: bool) -> StoreResult<()> {
+    async fn record_history(
+        &self,
+        repository: &str,
+        head: &str,
+        batch: HistoryBatch,
+        replace: bool,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         if replace {
             for table in ["commits", "environment_changes", "sandbox_changes"] {
@@ -92,13 +101,15 @@ impl Store for SqliteStore {
             .await?;
         }
         for s in &batch.sandbox_changes {
-            sqlx::query("INSERT INTO sandbox_changes (repository, file, action, sha) VALUES (?, ?, ?, ?)")
-                .bind(repository)
-                .bind(&s.file)
-                .bind(s.action.as_str())
-                .bind(&s.sha)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO sandbox_changes (repository, file, action, sha) VALUES (?, ?, ?, ?)",
+            )
+            .bind(repository)
+            .bind(&s.file)
+            .bind(s.action.as_str())
+            .bind(&s.sha)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query(
             "INSERT INTO repository_heads (repository, head, indexed_at) VALUES (?, ?, strftime('%s','now'))
@@ -112,7 +123,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn latest_environment_changes(&self, repository: &str, file: &str) -> StoreResult<HashMap<String, Change>> {
+    async fn latest_environment_changes(
+        &self,
+        repository: &str,
+        file: &str,
+    ) -> StoreResult<HashMap<String, Change>> {
         let rows = sqlx::query(&format!(
             "SELECT e.service, {CHANGE_COLUMNS} FROM environment_changes e
              JOIN commits c ON c.repository = e.repository AND c.sha = e.sha
@@ -123,10 +138,18 @@ impl Store for SqliteStore {
         .bind(file)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| (r.get("service"), change_from(r))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("service"), change_from(r)))
+            .collect())
     }
 
-    async fn environment_history(&self, repository: &str, file: &str, limit: i64) -> StoreResult<Vec<(EnvironmentChange, Change)>> {
+    async fn environment_history(
+        &self,
+        repository: &str,
+        file: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(EnvironmentChange, Change)>> {
         let rows = sqlx::query(&format!(
             "SELECT e.file, e.service, e.from_branch, e.to_branch, {CHANGE_COLUMNS} FROM environment_changes e
              JOIN commits c ON c.repository = e.repository AND c.sha = e.sha
@@ -152,7 +175,11 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn sandbox_creations(&self, repository: &str, dir: &str) -> StoreResult<HashMap<String, Change>> {
+    async fn sandbox_creations(
+        &self,
+        repository: &str,
+        dir: &str,
+    ) -> StoreResult<HashMap<String, Change>> {
         let rows = sqlx::query(&format!(
             "SELECT s.file, {CHANGE_COLUMNS} FROM sandbox_changes s
              JOIN commits c ON c.repository = s.repository AND c.sha = s.sha
@@ -163,10 +190,17 @@ impl Store for SqliteStore {
         .bind(format!("{}/%", dir.trim_end_matches('/')))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| (r.get("file"), change_from(r))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("file"), change_from(r)))
+            .collect())
     }
 
-    async fn sandbox_history(&self, repository: &str, file: &str) -> StoreResult<Vec<(SandboxAction, Change)>> {
+    async fn sandbox_history(
+        &self,
+        repository: &str,
+        file: &str,
+    ) -> StoreResult<Vec<(SandboxAction, Change)>> {
         let rows = sqlx::query(&format!(
             "SELECT s.action, {CHANGE_COLUMNS} FROM sandbox_changes s
              JOIN commits c ON c.repository = s.repository AND c.sha = s.sha

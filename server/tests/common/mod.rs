@@ -28,7 +28,11 @@ fn git(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
         .envs(envs.iter().copied())
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -38,15 +42,44 @@ impl Upstream {
         let dir = tempfile::tempdir().unwrap();
         let bare = dir.path().join("gitops.git");
         let work = dir.path().join("work");
-        git(dir.path(), &["init", "--quiet", "--bare", "--initial-branch=main", bare.to_str().unwrap()], &[]);
-        git(dir.path(), &["init", "--quiet", "--initial-branch=main", work.to_str().unwrap()], &[]);
-        git(&work, &["remote", "add", "origin", bare.to_str().unwrap()], &[]);
+        git(
+            dir.path(),
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                bare.to_str().unwrap(),
+            ],
+            &[],
+        );
+        git(
+            dir.path(),
+            &[
+                "init",
+                "--quiet",
+                "--initial-branch=main",
+                work.to_str().unwrap(),
+            ],
+            &[],
+        );
+        git(
+            &work,
+            &["remote", "add", "origin", bare.to_str().unwrap()],
+            &[],
+        );
         Upstream { dir, bare, work }
     }
 
     /// Writes (`Some`) or deletes (`None`) files, commits as `author` at
     /// `at` (unix seconds) and pushes. Returns the commit sha.
-    pub fn commit(&self, author: &str, at: i64, message: &str, files: &[(&str, Option<&str>)]) -> String {
+    pub fn commit(
+        &self,
+        author: &str,
+        at: i64,
+        message: &str,
+        files: &[(&str, Option<&str>)],
+    ) -> String {
         for (path, content) in files {
             let full = self.work.join(path);
             match content {
@@ -69,14 +102,22 @@ impl Upstream {
             ("GIT_COMMITTER_DATE", date.as_str()),
         ];
         git(&self.work, &["commit", "--quiet", "-m", message], &envs);
-        git(&self.work, &["push", "--quiet", "--force", "origin", "HEAD:main"], &[]);
+        git(
+            &self.work,
+            &["push", "--quiet", "--force", "origin", "HEAD:main"],
+            &[],
+        );
         git(&self.work, &["rev-parse", "HEAD"], &[])
     }
 
     /// Rewrites history: the newest commit is dropped upstream.
     pub fn drop_last_commit(&self) {
         git(&self.work, &["reset", "--quiet", "--hard", "HEAD~1"], &[]);
-        git(&self.work, &["push", "--quiet", "--force", "origin", "HEAD:main"], &[]);
+        git(
+            &self.work,
+            &["push", "--quiet", "--force", "origin", "HEAD:main"],
+            &[],
+        );
     }
 
     pub fn head(&self) -> String {
@@ -125,7 +166,9 @@ impl Server {
     /// Starts Berth against `upstream`; with `load`, after a first refresh.
     pub async fn start(upstream: &Upstream, load: bool) -> Server {
         let data = tempfile::tempdir().unwrap();
-        let state = startup::build_state(config_for(upstream, data.path())).await.unwrap();
+        let state = startup::build_state(config_for(upstream, data.path()))
+            .await
+            .unwrap();
         if load {
             state.read_model.refresh().await;
         }
@@ -133,7 +176,12 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = berth::http::router(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
-        Server { base, state, data, client: reqwest::Client::new() }
+        Server {
+            base,
+            state,
+            data,
+            client: reqwest::Client::new(),
+        }
     }
 
     pub fn read_model(&self) -> &Arc<ReadModel> {
@@ -141,7 +189,12 @@ impl Server {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.text().await.unwrap())
     }
