@@ -4,7 +4,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::{get_environment, refresh_action},
-    components::{ChangeLine, ErrorBox, FreshnessBar, ProblemList},
+    components::{ChangeLine, FreshnessBar, Loaded, ProblemList},
     model::{ago, short_sha, EnvironmentDetail},
 };
 
@@ -22,14 +22,8 @@ pub fn EnvironmentPage() -> impl IntoView {
         |(name, _)| get_environment(name),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <EnvironmentBody detail/> }.into_any(),
-                    Err(error) => view! { <Title text="Environment"/> <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Title text="Environment"/>
+        <Loaded data=detail render=|detail| view! { <EnvironmentBody detail/> }/>
     }
 }
 

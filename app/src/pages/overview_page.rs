@@ -4,7 +4,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
     api::{get_overview, refresh_action},
-    components::{EnvLane, ErrorBox, FreshnessBar, ProblemList, SandboxLaneCard, ServiceGrid},
+    components::{EnvLane, FreshnessBar, Loaded, ProblemList, SandboxLaneCard, ServiceGrid},
     model::{filter_rows, Overview},
 };
 
@@ -14,14 +14,7 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(move || refresh.version().get(), |_| get_overview());
     view! {
         <Title text="Overview"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! { <OverviewBody overview/> }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=overview render=|overview| view! { <OverviewBody overview/> }/>
     }
 }
 

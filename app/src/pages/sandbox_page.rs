@@ -4,7 +4,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::{get_sandbox, refresh_action},
-    components::{ChangeLine, ErrorBox, FreshnessBar, KeyList, ProblemList},
+    components::{ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList},
     model::{ago, short_sha, SandboxDetail},
 };
 
@@ -22,14 +22,8 @@ pub fn SandboxPage() -> impl IntoView {
         |(name, _)| get_sandbox(name),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <SandboxBody detail/> }.into_any(),
-                    Err(error) => view! { <Title text="Sandbox"/> <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Title text="Sandbox"/>
+        <Loaded data=detail render=|detail| view! { <SandboxBody detail/> }/>
     }
 }
 

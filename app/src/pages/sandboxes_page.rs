@@ -7,7 +7,7 @@ use leptos_router::{
 
 use crate::{
     api::{list_sandboxes, refresh_action},
-    components::{ErrorBox, FreshnessBar, ProblemList},
+    components::{FreshnessBar, Loaded, ProblemList},
     model::{ago, SandboxList},
 };
 
@@ -34,14 +34,7 @@ pub fn SandboxesPage() -> impl IntoView {
             </label>
             <button type="submit">"Search"</button>
         </Form>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(list) => view! { <SandboxTable list/> }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=list render=|list| view! { <SandboxTable list/> }/>
     }
 }
 

@@ -120,6 +120,18 @@ fn service_list(count: usize) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The branches a service's team works on: a project branch shared with
+/// neighbouring services (a project spans services), a service-specific
+/// one, and the weekly dependency bump.
+fn service_branches(index: usize) -> [&'static str; 3] {
+    let n = BRANCHES.len() - 1; // the last one is the shared dependency bump
+    [
+        BRANCHES[(index / 3) % n],
+        BRANCHES[(index * 5 + 4) % n],
+        BRANCHES[n],
+    ]
+}
+
 fn handle(i: usize) -> String {
     match PEOPLE.get(i) {
         Some((h, _)) => h.to_string(),
@@ -224,7 +236,7 @@ impl History {
                 });
                 live.push(name);
                 // Every seventh creation, an older sandbox goes away.
-                if created % 7 == 0 && live.len() > 3 {
+                if created.is_multiple_of(7) && live.len() > 3 {
                     let gone = live.remove(rng.below(live.len() - 1));
                     commits.push(Commit {
                         author,
@@ -249,7 +261,11 @@ impl History {
             let branch = if current != *default && rng.below(3) == 0 {
                 default.clone()
             } else {
-                BRANCHES[rng.below(BRANCHES.len())].to_string()
+                let index = services
+                    .iter()
+                    .position(|(s, _)| *s == service)
+                    .unwrap_or(0);
+                service_branches(index)[rng.below(3)].to_string()
             };
             if branch == current {
                 continue;

@@ -72,10 +72,13 @@ impl ReadModel {
             };
             repos.push(parts);
         }
-        let next = Snapshot {
+        let mut next = Snapshot {
             repos,
             loaded: true,
+            overview: None,
         };
+        let freshness = views::freshness(&self.config, &next, 0);
+        next.overview = Some(views::overview(&self.config, &next, freshness));
         *self.snapshot.write().expect("snapshot lock") = Arc::new(next);
     }
 
@@ -94,7 +97,13 @@ impl ReadModel {
     }
 
     fn freshness(&self, snapshot: &Snapshot) -> Freshness {
-        views::freshness(&self.config, snapshot, unix_now())
+        match &snapshot.overview {
+            Some(overview) => Freshness {
+                now: unix_now(),
+                ..overview.freshness.clone()
+            },
+            None => views::freshness(&self.config, snapshot, unix_now()),
+        }
     }
 
     fn ready_snapshot(&self) -> Result<Arc<Snapshot>, BerthError> {
@@ -117,11 +126,14 @@ fn store_error(err: crate::store::StoreError) -> BerthError {
 impl Dashboard for ReadModel {
     async fn overview(&self) -> Result<Overview, BerthError> {
         let snapshot = self.ready_snapshot()?;
-        Ok(views::overview(
-            &self.config,
-            &snapshot,
-            self.freshness(&snapshot),
-        ))
+        let freshness = self.freshness(&snapshot);
+        Ok(match &snapshot.overview {
+            Some(overview) => Overview {
+                freshness,
+                ..overview.clone()
+            },
+            None => views::overview(&self.config, &snapshot, freshness),
+        })
     }
 
     async fn environment(&self, name: &str) -> Result<EnvironmentDetail, BerthError> {

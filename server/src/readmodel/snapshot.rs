@@ -22,6 +22,8 @@ pub struct Snapshot {
     /// In the order of the configured repositories.
     pub repos: Vec<RepoParts>,
     pub loaded: bool,
+    /// The overview, made once per snapshot: it is the page everyone opens.
+    pub overview: Option<app::model::Overview>,
 }
 
 /// What one repository contributes to the snapshot.

@@ -1,0 +1,28 @@
+use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::ErrorBox;
+use crate::error::BerthError;
+
+/// Waits for a page's data, then renders it, or says plainly what failed.
+#[component]
+pub fn Loaded<T, F, V>(data: Resource<Result<T, BerthError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
