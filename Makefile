@@ -8,6 +8,8 @@ SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.8
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
 E2E_PORT ?= 3100
+# cargo-leptos compiles with this set; plain cargo must match or it rebuilds.
+export LEPTOS_OUTPUT_NAME := berth
 
 # How the wasm half is compiled on this machine: with rustup's wasm32
 # target, or, where rustup cannot fetch it, with Debian's rustc and std

@@ -117,7 +117,7 @@ test("the refresh button reloads the data, with or without JavaScript", async ({
   await page.goto("/");
   await hydrated(page, info.project.name);
   await page.getByRole("button", { name: "Refresh" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/\??$/);
   await expect(page.locator(".as-of").first()).toContainText(/as of commit [0-9a-f]{7}, \d+ s ago/);
   await expect(page.getByRole("button", { name: "Refresh" })).toBeEnabled();
   expect(errors).toEqual([]);

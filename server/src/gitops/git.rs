@@ -103,15 +103,13 @@ impl Git {
     /// already exists, and returns the branch's head commit.
     pub async fn sync_mirror(&self, url: &str, branch: &str) -> Result<String, GitError> {
         if !self.dir.join("HEAD").exists() {
-            if let Some(parent) = self.dir.parent() {
-                let _ = tokio::fs::create_dir_all(parent).await;
-            }
-            let parent = Git::new(
-                self.dir.parent().unwrap_or(Path::new(".")),
-                self.credentials.clone(),
-            );
-            let target = self.dir.to_string_lossy().into_owned();
-            parent.run(&["init", "--quiet", "--bare", &target]).await?;
+            tokio::fs::create_dir_all(&self.dir)
+                .await
+                .map_err(|err| GitError {
+                    command: "init".into(),
+                    message: format!("cannot create {}: {err}", self.dir.display()),
+                })?;
+            self.run(&["init", "--quiet", "--bare"]).await?;
         }
         let refspec = format!("+refs/heads/{branch}:refs/heads/{branch}");
         self.run(&["fetch", "--quiet", "--no-tags", url, &refspec])

@@ -43,9 +43,10 @@ impl ReadModel {
         self.snapshot.read().expect("snapshot lock").clone()
     }
 
-    /// Whether the first snapshot has been loaded (for `/readyz`).
+    /// Whether every repository has been read at least once (for `/readyz`).
     pub fn is_ready(&self) -> bool {
-        self.snapshot().loaded
+        let snapshot = self.snapshot();
+        snapshot.loaded && snapshot.repos.iter().all(|r| !r.commit.is_empty())
     }
 
     /// Fetches every repository and swaps in a new snapshot. A repository
