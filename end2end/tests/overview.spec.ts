@@ -125,6 +125,6 @@ test("the refresh button reloads the data, with or without JavaScript", async ({
 
 test("an unknown sandbox says so plainly", async ({ page }) => {
   const response = await page.goto("/sandboxes/nobody-here");
-  expect(response?.status()).toBeLessThan(500);
+  expect(response?.status()).toBe(404);
   await expect(page.locator(".error-box")).toContainText("no sandbox named `nobody-here`");
 });

@@ -27,7 +27,7 @@ fn config_file_env_overrides_and_the_demo() {
 
     std::env::set_var("BERTH_LISTEN", "not an address");
     let err = Config::load(Some(&file)).unwrap_err();
-    assert!(err.contains("listen"), "{err}");
+    assert!(err.to_lowercase().contains("listen"), "{err}");
     for var in [
         "BERTH_LISTEN",
         "BERTH_SANDBOXES__DOMAIN",

@@ -302,7 +302,8 @@ async fn unknown_things_get_clear_answers() {
         serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"],
         "no such API route"
     );
-    let (_, html) = server.get("/env/qa").await;
+    let (status, html) = server.get("/env/qa").await;
+    assert_eq!(status, 404);
     assert!(html.contains("there is no environment named `qa`"));
     let (status, _) = server.get("/no/such/page").await;
     assert_eq!(status, 404);

@@ -19,10 +19,23 @@ where
                 Suspend::new(async move {
                     match data.await {
                         Ok(value) => render(value).into_any(),
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        Err(error) => {
+                            set_status(&error);
+                            view! { <ErrorBox error/> }.into_any()
+                        }
                     }
                 })
             }}
         </Suspense>
+    }
+}
+
+/// On the server, the page's HTTP status follows the error: a missing
+/// sandbox is a 404, not a 200 that merely says so.
+fn set_status(_error: &BerthError) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let status = http::StatusCode::from_u16(_error.status());
+        response.set_status(status.unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
     }
 }
