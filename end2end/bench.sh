@@ -29,11 +29,20 @@ echo "first snapshot (clone + index) ready in $(echo "$(date +%s.%N) - $start" |
 size=$(curl -fs "http://$BERTH_LISTEN/" | wc -c)
 echo "overview page: $size bytes"
 
+# Latency under 50 connections; prints "label: p50 …, p99 …, req/s".
+measure() {
+  local label=$1; shift
+  wrk -t2 -c50 -d"$DURATION" --latency "$@" "http://$BERTH_LISTEN/" > target/bench-wrk.txt
+  local p50 p99 rps
+  p50=$(awk '$1 == "50%" {print $2}' target/bench-wrk.txt)
+  p99=$(awk '$1 == "99%" {print $2}' target/bench-wrk.txt)
+  rps=$(awk '/Requests\/sec/ {print $2}' target/bench-wrk.txt)
+  echo "$label: p50 $p50, p99 $p99, $rps req/s"
+}
+
 wrk -t2 -c50 -d5s "http://$BERTH_LISTEN/" >/dev/null # warm-up
-wrk -t2 -c50 -d"$DURATION" --latency "http://$BERTH_LISTEN/" | tee target/bench-wrk.txt
-p50=$(awk '$1 == "50%" {print $2}' target/bench-wrk.txt)
-p99=$(awk '$1 == "99%" {print $2}' target/bench-wrk.txt)
-rps=$(awk '/Requests\/sec/ {print $2}' target/bench-wrk.txt)
-rss=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$PID/status)
 echo
-echo "GET / with 50 connections: p50 $p50, p99 $p99, $rps req/s; server peak RSS $rss"
+measure "GET / (anonymous, served from the 1 s page cache)"
+# A cookie makes every request render the page: the cost without the cache.
+measure "GET / (with a cookie, rendered every time)" -H "Cookie: bench=1"
+echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$PID/status)"

@@ -79,6 +79,8 @@ fn ssh_keygen_lf(key: &str, server: &Server) -> String {
 async fn a_pushed_commit_shows_up_after_a_refresh() {
     let upstream = seeded();
     let server = Server::start(&upstream, true).await;
+    let (_, first) = server.get("/").await;
+    assert!(!first.contains("fix-upload"));
     upstream.commit(
         "Bob",
         T0 + DAY,
@@ -100,6 +102,11 @@ async fn a_pushed_commit_shows_up_after_a_refresh() {
     assert_eq!(after["environments"][3]["services"]["app-b"], "fix-upload");
     assert_eq!(after["environments"][3]["commit"], upstream.head());
 
+    let (_, again) = server.get("/").await;
+    assert!(
+        again.contains(r#"data-branch="fix-upload""#),
+        "a refresh is never hidden by the page cache"
+    );
     let (status, html) = server.get("/?highlight=fix-upload").await;
     assert_eq!(status, 200);
     assert!(
@@ -326,4 +333,27 @@ async fn sandbox_search_matches_name_or_owner() {
     let (status, html) = server.get("/sandboxes/ann").await;
     assert_eq!(status, 200);
     assert!(html.contains("ssh ann@ann.sb.example.com"));
+}
+
+#[tokio::test]
+async fn a_key_that_names_no_service_is_shown_as_unknown_not_dropped() {
+    let upstream = seeded();
+    upstream.commit(
+        "Ann",
+        T0 + DAY,
+        "Add legacy",
+        &[(
+            "environments/dev.yaml",
+            Some("app-a: main\nlegacy-app: old-branch\n"),
+        )],
+    );
+    let server = Server::start(&upstream, true).await;
+    let envs = server.json("/api/v1/environments").await;
+    let dev = &envs["environments"][3];
+    assert_eq!(dev["unknown_services"][0], "legacy-app");
+    assert_eq!(dev["services"]["legacy-app"], "old-branch");
+    let (_, html) = server.get("/env/dev").await;
+    assert!(html.contains("unknown service"));
+    let (_, overview) = server.get("/").await;
+    assert!(overview.contains("unknown services: legacy-app"));
 }

@@ -2,6 +2,7 @@
 //! the tracing layer that names each request by its matched route.
 
 mod api;
+mod page_cache;
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,6 +26,11 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())
+        // Outside compression, so a cached page is not compressed again.
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::new(state.read_model.clone()),
+            page_cache::cache_pages,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {

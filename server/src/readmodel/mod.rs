@@ -20,6 +20,8 @@ pub struct ReadModel {
     snapshot: RwLock<Arc<Snapshot>>,
     /// One refresh at a time, whether from the interval or a button.
     refreshing: tokio::sync::Mutex<()>,
+    /// Bumped by every refresh, so caches of rendered pages know to drop.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 pub fn unix_now() -> i64 {
@@ -36,11 +38,17 @@ impl ReadModel {
             store,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             refreshing: tokio::sync::Mutex::new(()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().expect("snapshot lock").clone()
+    }
+
+    /// Changes whenever a refresh swapped in a new snapshot.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether every repository has been read at least once (for `/readyz`).
@@ -81,6 +89,8 @@ impl ReadModel {
         let freshness = views::freshness(&self.config, &next, 0);
         next.overview = Some(views::overview(&self.config, &next, freshness));
         *self.snapshot.write().expect("snapshot lock") = Arc::new(next);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Refreshes now and then every `refresh_interval_secs`, forever.

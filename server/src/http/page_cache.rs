@@ -1,0 +1,115 @@
+//! A one-second cache of rendered pages for anonymous GET requests.
+//! Everyone opens the same overview; rendering it once a second instead of
+//! once a request keeps latency flat under load. A refresh drops the cache,
+//! so new git data is never hidden; requests that carry a cookie or
+//! credentials are never cached, so nothing personal is ever shared.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::{to_bytes, Body, Bytes},
+    extract::{Request, State},
+    http::{header, HeaderMap, Method, StatusCode},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::readmodel::ReadModel;
+
+const TTL: Duration = Duration::from_secs(1);
+const MAX_ENTRIES: usize = 512;
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct PageCache {
+    read_model: Arc<ReadModel>,
+    entries: Arc<Mutex<HashMap<String, Entry>>>,
+}
+
+struct Entry {
+    generation: u64,
+    stored: Instant,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl PageCache {
+    pub fn new(read_model: Arc<ReadModel>) -> PageCache {
+        PageCache {
+            read_model,
+            entries: Arc::default(),
+        }
+    }
+}
+
+/// Pages only: not the API, assets, health checks or server functions.
+fn cacheable(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == Method::GET
+        && !path.starts_with("/api/")
+        && !path.starts_with("/pkg/")
+        && !matches!(path, "/healthz" | "/readyz")
+        && !request.headers().contains_key(header::COOKIE)
+        && !request.headers().contains_key(header::AUTHORIZATION)
+}
+
+pub async fn cache_pages(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
+    if !cacheable(&request) {
+        return next.run(request).await;
+    }
+    let encoding = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let key = format!("{}\n{encoding}", request.uri());
+    let generation = cache.read_model.generation();
+    if let Some(hit) = lookup(&cache, &key, generation) {
+        return hit;
+    }
+    let response = next.run(request).await;
+    if !matches!(response.status(), StatusCode::OK | StatusCode::NOT_FOUND)
+        || response.headers().contains_key(header::SET_COOKIE)
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .body(Body::from("the page could not be rendered"))
+            .expect("static response");
+    };
+    let mut entries = cache.entries.lock().expect("page cache lock");
+    if entries.len() >= MAX_ENTRIES {
+        entries.clear();
+    }
+    entries.insert(
+        key,
+        Entry {
+            generation,
+            stored: Instant::now(),
+            status: parts.status,
+            headers: parts.headers.clone(),
+            body: body.clone(),
+        },
+    );
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn lookup(cache: &PageCache, key: &str, generation: u64) -> Option<Response> {
+    let entries = cache.entries.lock().expect("page cache lock");
+    let entry = entries.get(key)?;
+    if entry.generation != generation || entry.stored.elapsed() > TTL {
+        return None;
+    }
+    let mut response = Response::new(Body::from(entry.body.clone()));
+    *response.status_mut() = entry.status;
+    *response.headers_mut() = entry.headers.clone();
+    Some(response)
+}
