@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${BENCH_PORT:-3200}
-DURATION=${BENCH_DURATION:-20s}
+DURATION=${BENCH_DURATION:-15s}
 export BERTH_DATA_DIR=target/bench-data
 export BERTH_LISTEN="127.0.0.1:$PORT"
 export LEPTOS_SITE_ROOT=target/site

@@ -28,6 +28,9 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub struct PageCache {
     read_model: Arc<ReadModel>,
     entries: Arc<Mutex<HashMap<String, Entry>>>,
+    /// One render per page at a time: when an entry expires under load,
+    /// the other requests wait for that render instead of all rendering.
+    renders: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 struct Entry {
@@ -43,6 +46,7 @@ impl PageCache {
         PageCache {
             read_model,
             entries: Arc::default(),
+            renders: Arc::default(),
         }
     }
 }
@@ -69,6 +73,17 @@ pub async fn cache_pages(State(cache): State<PageCache>, request: Request, next:
         .unwrap_or("");
     let key = format!("{}\n{encoding}", request.uri());
     let generation = cache.read_model.generation();
+    if let Some(hit) = lookup(&cache, &key, generation) {
+        return hit;
+    }
+    let render = {
+        let mut renders = cache.renders.lock().expect("page cache lock");
+        if renders.len() >= MAX_ENTRIES {
+            renders.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        Arc::clone(renders.entry(key.clone()).or_default())
+    };
+    let _rendering = render.lock().await;
     if let Some(hit) = lookup(&cache, &key, generation) {
         return hit;
     }
