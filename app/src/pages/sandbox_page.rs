@@ -48,7 +48,7 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
             </dd>
             <dt>"Created"</dt>
             <dd class="created">
-                {s.created.as_ref().map(|c| ago(now, c.at))} " " <ChangeLine change=s.created.clone() now/>
+                <ChangeLine change=s.created.clone() now/>
             </dd>
             <dt>"File"</dt>
             <dd>
