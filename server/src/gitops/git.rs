@@ -2,10 +2,7 @@
 //! GitOps repositories and reads files straight from commits, so no
 //! working tree can drift from what was fetched.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Stdio,
-};
+use std::{path::PathBuf, process::Stdio};
 
 use base64::Engine;
 use tokio::{io::AsyncWriteExt, process::Command};
@@ -43,10 +40,6 @@ impl Git {
             dir: dir.into(),
             credentials,
         }
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     fn command(&self, args: &[&str]) -> Result<Command, GitError> {

@@ -53,15 +53,16 @@ struct EnvironmentOut {
 
 async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let mut out = Vec::new();
-    let sources = state.read_model.overview().await?.freshness.sources;
     for env in &state.config.environments {
-        let detail = state.read_model.environment(&env.name).await?;
+        let detail = state.read_model.environment_mapping(env)?;
         let repository = state
             .config
             .repository(env.repository.as_deref())
             .name
             .clone();
-        let commit = sources
+        let commit = detail
+            .freshness
+            .sources
             .iter()
             .find(|s: &&Source| s.repository == repository)
             .map(|s| s.commit.clone());

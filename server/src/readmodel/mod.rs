@@ -11,7 +11,10 @@ use std::{
 
 use app::{error::BerthError, model::*, ports::Dashboard};
 
-use crate::{config::Config, store::Store};
+use crate::{
+    config::{Config, EnvironmentConfig},
+    store::Store,
+};
 pub use snapshot::{RepoParts, Snapshot};
 
 pub struct ReadModel {
@@ -115,6 +118,22 @@ impl ReadModel {
             },
             None => views::freshness(&self.config, snapshot, unix_now()),
         }
+    }
+
+    /// An environment's current mapping without its history: what the JSON
+    /// API lists, so listing environments never queries the database.
+    pub fn environment_mapping(
+        &self,
+        env: &EnvironmentConfig,
+    ) -> Result<EnvironmentDetail, BerthError> {
+        let snapshot = self.ready_snapshot()?;
+        Ok(views::environment(
+            &self.config,
+            &snapshot,
+            env,
+            Vec::new(),
+            self.freshness(&snapshot),
+        ))
     }
 
     fn ready_snapshot(&self) -> Result<Arc<Snapshot>, BerthError> {
