@@ -18,6 +18,15 @@ pub enum BerthError {
     Unavailable(String),
     #[error("request failed: {0}")]
     Transport(String),
+    /// Nobody is signed in, or the token is wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The repository changed in a way that makes the request impossible.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl BerthError {
@@ -27,6 +36,9 @@ impl BerthError {
             BerthError::Invalid(_) => 400,
             BerthError::Unavailable(_) => 503,
             BerthError::Transport(_) => 500,
+            BerthError::Unauthenticated(_) => 401,
+            BerthError::Forbidden(_) => 403,
+            BerthError::Conflict(_) => 409,
         }
     }
 }

@@ -7,11 +7,15 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use app::model::Role;
 use figment::{
     providers::{Env, Format, Serialized, Toml},
     Figment,
 };
 use serde::{Deserialize, Serialize};
+
+pub use crate::auth::config::AuthConfig;
+use crate::gitops::sandbox_edit::KeyPolicy;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +45,27 @@ pub struct Config {
     pub environments: Vec<EnvironmentConfig>,
     #[serde(default)]
     pub sandboxes: SandboxConfig,
+    /// Berth's own identity as the committer of every change it makes.
+    #[serde(default)]
+    pub committer: Committer,
+    #[serde(default)]
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Committer {
+    pub name: String,
+    pub email: String,
+}
+
+impl Default for Committer {
+    fn default() -> Self {
+        Committer {
+            name: "Berth".into(),
+            email: "berth@localhost".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -123,9 +148,22 @@ pub struct EnvironmentConfig {
     /// Which repository holds the file; the first one by default.
     #[serde(default)]
     pub repository: Option<String>,
+    /// Roles that may point this environment at branches. By default
+    /// everyone may write Dev and only qa and admin may write Stg.
+    #[serde(default)]
+    pub writers: Option<Vec<Role>>,
 }
 
 impl EnvironmentConfig {
+    pub fn writers(&self) -> Vec<Role> {
+        match (&self.writers, self.kind) {
+            (Some(roles), _) => roles.clone(),
+            (None, EnvironmentKind::Dev) => vec![Role::Developer, Role::Qa, Role::Admin],
+            (None, EnvironmentKind::Stg) => vec![Role::Qa, Role::Admin],
+            (None, EnvironmentKind::Prod) => Vec::new(),
+        }
+    }
+
     pub fn title(&self) -> String {
         self.title.clone().unwrap_or_else(|| {
             let mut title = self.name.clone();
@@ -151,6 +189,9 @@ pub struct SandboxConfig {
     pub url_template: String,
     #[serde(default = "default_ssh_template")]
     pub ssh_command_template: String,
+    /// Which SSH keys a new sandbox may carry.
+    #[serde(default)]
+    pub keys: KeyPolicy,
 }
 
 impl Default for SandboxConfig {
@@ -161,6 +202,7 @@ impl Default for SandboxConfig {
             domain: default_domain(),
             url_template: default_url_template(),
             ssh_command_template: default_ssh_template(),
+            keys: KeyPolicy::default(),
         }
     }
 }
@@ -199,6 +241,7 @@ fn default_environments() -> Vec<EnvironmentConfig> {
         kind,
         file: file.map(str::to_string),
         repository: None,
+        writers: None,
     };
     vec![
         env("prod", "Prod", EnvironmentKind::Prod, None),

@@ -42,6 +42,10 @@ impl Git {
         }
     }
 
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     fn command(&self, args: &[&str]) -> Result<Command, GitError> {
         let mut cmd = Command::new("git");
         cmd.arg("-C")
@@ -79,10 +83,40 @@ impl Git {
     }
 
     pub async fn run(&self, args: &[&str]) -> Result<String, GitError> {
-        let output = self.command(args)?.output().await.map_err(|err| GitError {
+        self.run_with(args, &[], None).await
+    }
+
+    /// Runs git with extra environment variables and, optionally, bytes on
+    /// its standard input.
+    pub async fn run_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Option<&[u8]>,
+    ) -> Result<String, GitError> {
+        let mut cmd = self.command(args)?;
+        cmd.envs(env.iter().copied());
+        let start_error = |err: std::io::Error| GitError {
             command: args.join(" "),
             message: format!("cannot start git: {err}"),
-        })?;
+        };
+        let output = match stdin {
+            None => cmd.output().await.map_err(start_error)?,
+            Some(bytes) => {
+                cmd.stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                let mut child = cmd.spawn().map_err(start_error)?;
+                let mut pipe = child.stdin.take().expect("stdin is piped");
+                let input = bytes.to_vec();
+                let writer = tokio::spawn(async move {
+                    let _ = pipe.write_all(&input).await;
+                });
+                let output = child.wait_with_output().await.map_err(start_error)?;
+                let _ = writer.await;
+                output
+            }
+        };
         if !output.status.success() {
             return Err(GitError {
                 command: args.first().unwrap_or(&"").to_string(),

@@ -12,7 +12,10 @@ pub enum Node {
     Scalar {
         value: String,
         quoted: bool,
+        style: TScalarStyle,
         line: usize,
+        /// 0-based character column where the scalar (or its quote) starts.
+        col: usize,
     },
     Mapping {
         entries: Vec<(Node, Node)>,
@@ -92,6 +95,8 @@ impl From<ScanError> for SyntaxError {
     }
 }
 
+pub use yaml_rust2::scanner::TScalarStyle as ScalarStyle;
+
 /// Parses one YAML document. An empty document yields `None`.
 pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     let mut builder = TreeBuilder::default();
@@ -150,7 +155,9 @@ impl MarkedEventReceiver for TreeBuilder {
                 self.push_value(Node::Scalar {
                     value,
                     quoted,
+                    style,
                     line,
+                    col: mark.col(),
                 });
             }
             Event::Alias(_) => self.push_value(Node::Alias { line }),

@@ -1,12 +1,15 @@
-//! Berth's database: the indexed history of the GitOps files. A trait, so
-//! a Postgres store can stand beside the SQLite one.
+//! Berth's database: the indexed history of the GitOps files, the audit
+//! log and API tokens. Traits, so a Postgres store can stand beside the
+//! SQLite one.
 
+mod access;
 mod sqlite;
 
 use std::collections::HashMap;
 
 use app::model::Change;
 
+pub use access::{AccessStore, NewAuditEntry, TokenOwner};
 pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -44,6 +44,10 @@ impl SqliteStore {
             .map_err(|err| StoreError(format!("migrations failed: {err}")))?;
         Ok(SqliteStore { pool })
     }
+
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 #[async_trait::async_trait]

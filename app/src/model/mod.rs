@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod writes;
+pub use writes::*;
+
 /// What every page shows at the top: how fresh the data is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Freshness {

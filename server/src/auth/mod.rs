@@ -1,0 +1,283 @@
+//! Who is acting: a signed session (local mode), identity headers from a
+//! trusted proxy, or an API token; and what their role lets them do. Every
+//! server function and API route asks here; the UI only hides buttons.
+
+pub mod config;
+pub mod csrf;
+pub mod session;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use app::{
+    error::BerthError,
+    model::{Role, Viewer},
+};
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    config::{Config, EnvironmentConfig},
+    readmodel::unix_now,
+    store::AccessStore,
+};
+use config::AuthMode;
+use session::SessionKey;
+
+/// How a person proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Via {
+    Session,
+    Proxy,
+    Token,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Session => "session",
+            Via::Proxy => "proxy",
+            Via::Token => "token",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    pub user: String,
+    pub email: String,
+    pub groups: Vec<String>,
+    pub role: Role,
+    pub via: Via,
+    pub remote: Option<String>,
+}
+
+impl Identity {
+    pub fn may_write(&self, env: &EnvironmentConfig) -> bool {
+        env.file.is_some() && env.writers().contains(&self.role)
+    }
+
+    pub fn may_delete_sandbox(&self, owner: Option<&str>) -> bool {
+        self.role == Role::Admin || owner == Some(self.user.as_str())
+    }
+}
+
+/// User names as Berth accepts them: they end up in commit trailers,
+/// cookies and file contents, so they are kept plain.
+pub fn check_user_name(user: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&user.len())
+        && user.starts_with(|c: char| c.is_ascii_lowercase())
+        && user
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a valid user name: use 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter",
+            user.chars().take(64).collect::<String>()
+        ))
+    }
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random API token; only its hash is stored.
+pub fn new_token() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    Ok(format!("berth_{}", hex::encode(bytes)))
+}
+
+pub struct Gatekeeper {
+    config: Arc<Config>,
+    key: SessionKey,
+    store: Arc<dyn AccessStore>,
+}
+
+impl Gatekeeper {
+    pub fn new(config: Arc<Config>, key: SessionKey, store: Arc<dyn AccessStore>) -> Self {
+        Gatekeeper { config, key, store }
+    }
+
+    pub fn local_login(&self) -> bool {
+        self.config.auth.mode == AuthMode::Local
+    }
+
+    /// The person behind a request, if any. A token that is presented but
+    /// wrong is an error, not an anonymous request.
+    pub async fn identify(&self, parts: &Parts) -> Result<Option<Identity>, BerthError> {
+        let remote = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let remote_text = remote.map(|ip| ip.to_string());
+        if let Some(auth) = header(parts, "authorization") {
+            let token = auth.strip_prefix("Bearer ").ok_or_else(|| {
+                BerthError::Unauthenticated("use `Authorization: Bearer <token>`".into())
+            })?;
+            let owner = self
+                .store
+                .token_owner(&hash_token(token.trim()), unix_now())
+                .await
+                .map_err(|e| BerthError::Unavailable(e.to_string()))?
+                .ok_or_else(|| {
+                    BerthError::Unauthenticated("the API token is unknown or revoked".into())
+                })?;
+            return Ok(Some(self.identity(
+                owner.user,
+                None,
+                owner.groups,
+                Via::Token,
+                remote_text,
+            )));
+        }
+        let auth = &self.config.auth;
+        match auth.mode {
+            AuthMode::TrustedProxy => {
+                let trusted = remote.is_some_and(|ip| auth.trusted_proxies.contains(&ip));
+                let Some(user) = header(parts, &auth.user_header) else {
+                    return Ok(None);
+                };
+                if !trusted {
+                    tracing::warn!(
+                        ?remote,
+                        "identity headers from an untrusted address are ignored"
+                    );
+                    return Ok(None);
+                }
+                let user = user.trim().to_ascii_lowercase();
+                let email = header(parts, &auth.email_header).map(str::to_string);
+                let groups = header(parts, &auth.groups_header)
+                    .map(|g| {
+                        g.split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(Some(self.identity(
+                    user,
+                    email,
+                    groups,
+                    Via::Proxy,
+                    remote_text,
+                )))
+            }
+            AuthMode::Local => {
+                let user = header(parts, "cookie")
+                    .and_then(session::from_cookie_header)
+                    .and_then(|value| self.key.verify(value, unix_now()));
+                Ok(user
+                    .map(|user| self.identity(user, None, Vec::new(), Via::Session, remote_text)))
+            }
+        }
+    }
+
+    /// Like `identify`, but nobody signed in is an error.
+    pub async fn require(&self, parts: &Parts) -> Result<Identity, BerthError> {
+        self.identify(parts).await?.ok_or_else(|| {
+            BerthError::Unauthenticated(if self.local_login() {
+                "sign in first (/login)".into()
+            } else {
+                "sign in through the company login first".into()
+            })
+        })
+    }
+
+    fn identity(
+        &self,
+        user: String,
+        email: Option<String>,
+        groups: Vec<String>,
+        via: Via,
+        remote: Option<String>,
+    ) -> Identity {
+        let auth = &self.config.auth;
+        Identity {
+            email: email.unwrap_or_else(|| format!("{user}@{}", auth.email_domain)),
+            role: auth.role_of(&user, &groups),
+            user,
+            groups,
+            via,
+            remote,
+        }
+    }
+
+    /// A session cookie for a person who picked `user` at `/login`.
+    pub fn login(&self, user: &str) -> Result<String, BerthError> {
+        if !self.local_login() {
+            return Err(BerthError::Forbidden(
+                "this Berth signs people in through the company login, not /login".into(),
+            ));
+        }
+        check_user_name(user).map_err(BerthError::Invalid)?;
+        let max_age = (self.config.auth.session_hours * 3600) as i64;
+        let value = self.key.issue(user, unix_now() + max_age);
+        Ok(session::set_cookie(
+            &value,
+            max_age,
+            self.config.auth.secure_cookies,
+        ))
+    }
+
+    pub fn logout(&self) -> String {
+        session::set_cookie("", 0, self.config.auth.secure_cookies)
+    }
+
+    /// What the UI may show to this person.
+    pub fn viewer(&self, who: Option<&Identity>) -> Viewer {
+        Viewer {
+            user: who.map(|w| w.user.clone()),
+            role: who.map(|w| w.role),
+            writable_environments: who
+                .map(|w| {
+                    self.config
+                        .environments
+                        .iter()
+                        .filter(|e| w.may_write(e))
+                        .map(|e| e.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            local_login: self.local_login(),
+        }
+    }
+}
+
+fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_are_plain() {
+        assert!(check_user_name("kohbis").is_ok());
+        assert!(check_user_name("ann.lee-2").is_ok());
+        for bad in [
+            "",
+            "Ann",
+            "1ann",
+            "ann smith",
+            "ann\nBerth-Actor: x",
+            "a/b",
+            &"a".repeat(65),
+        ] {
+            assert!(check_user_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token().unwrap();
+        assert!(a.starts_with("berth_") && a.len() == 70);
+        assert_ne!(a, new_token().unwrap());
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
+}

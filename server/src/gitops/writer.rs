@@ -1,0 +1,353 @@
+//! The one writer per repository branch: edits are queued, and each is
+//! applied to the freshly fetched head, committed with git's plumbing in a
+//! bare repository of its own (no working tree), and pushed. A push that
+//! loses a race is retried on the new head; nothing is ever force-pushed.
+
+use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
+
+use tokio::sync::Mutex;
+
+use super::{
+    change::{unified_diff, Applied, Change},
+    git::{Git, GitError},
+};
+use crate::config::{Config, RepositoryConfig};
+
+/// Who the commit is by (the person) and what it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Author {
+    pub user: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Committed {
+        sha: String,
+        diff: String,
+        message: String,
+        /// How many pushes it took; more than one means someone else pushed
+        /// in between and the edit was re-applied on their commit.
+        attempts: u32,
+    },
+    Unchanged(String),
+}
+
+/// What the person would commit, computed on the current head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub head: String,
+    pub diff: String,
+    pub message: String,
+    /// Set when there is nothing to commit.
+    pub unchanged: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WriteError {
+    /// A real conflict or a refused edit: shown to the person as is.
+    #[error("{0}")]
+    Conflict(String),
+    /// git or the remote failed; nothing was committed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<GitError> for WriteError {
+    fn from(err: GitError) -> Self {
+        WriteError::Failed(err.to_string())
+    }
+}
+
+struct BranchWriter {
+    repo: RepositoryConfig,
+    git: Git,
+    /// The queue: tokio's mutex is fair, so edits apply in arrival order.
+    queue: Mutex<()>,
+}
+
+pub struct Writer {
+    branches: HashMap<String, Arc<BranchWriter>>,
+    committer: (String, String),
+    max_attempts: u32,
+}
+
+/// Bounded retries with backoff; the bound is generous because each retry
+/// means another writer succeeded, so progress is always being made.
+const MAX_ATTEMPTS: u32 = 12;
+
+impl Writer {
+    pub fn new(config: &Config) -> Writer {
+        let branches = config
+            .repositories
+            .iter()
+            .map(|repo| {
+                let dir: PathBuf = config
+                    .data_dir
+                    .join("writes")
+                    .join(format!("{}.git", repo.name));
+                let writer = BranchWriter {
+                    repo: repo.clone(),
+                    git: Git::new(dir, repo.credentials.clone()),
+                    queue: Mutex::new(()),
+                };
+                (repo.name.clone(), Arc::new(writer))
+            })
+            .collect();
+        Writer {
+            branches,
+            committer: (
+                config.committer.name.clone(),
+                config.committer.email.clone(),
+            ),
+            max_attempts: MAX_ATTEMPTS,
+        }
+    }
+
+    fn branch(&self, repository: &str) -> Result<&Arc<BranchWriter>, WriteError> {
+        self.branches
+            .get(repository)
+            .ok_or_else(|| WriteError::Failed(format!("no repository `{repository}`")))
+    }
+
+    /// Shows what `change` would commit now, without committing.
+    pub async fn preview(
+        &self,
+        repository: &str,
+        change: &Change,
+        author: &Author,
+    ) -> Result<Preview, WriteError> {
+        let branch = self.branch(repository)?;
+        let (head, current) = {
+            let _turn = branch.queue.lock().await;
+            branch.fetch().await?;
+            let head = branch.head().await?;
+            let current = branch.read(&head, change.file()).await?;
+            (head, current)
+        };
+        let message = self.message(change, author);
+        match change
+            .apply(current.as_deref())
+            .map_err(WriteError::Conflict)?
+        {
+            Applied::Unchanged(why) => Ok(Preview {
+                head,
+                diff: String::new(),
+                message,
+                unchanged: Some(why),
+            }),
+            Applied::Write(next) => Ok(Preview {
+                head,
+                diff: unified_diff(change.file(), current.as_deref(), next.as_deref()),
+                message,
+                unchanged: None,
+            }),
+        }
+    }
+
+    /// Waits for its turn, then applies, commits and pushes `change`.
+    pub async fn write(
+        &self,
+        repository: &str,
+        change: &Change,
+        author: &Author,
+    ) -> Result<Outcome, WriteError> {
+        let branch = self.branch(repository)?;
+        let _turn = branch.queue.lock().await;
+        let message = self.message(change, author);
+        let mut backoff = Duration::from_millis(20);
+        for attempt in 1..=self.max_attempts {
+            branch.fetch().await?;
+            let head = branch.head().await?;
+            let current = branch.read(&head, change.file()).await?;
+            let next = match change
+                .apply(current.as_deref())
+                .map_err(WriteError::Conflict)?
+            {
+                Applied::Unchanged(why) => return Ok(Outcome::Unchanged(why)),
+                Applied::Write(next) => next,
+            };
+            let commit = branch
+                .commit(
+                    &head,
+                    change.file(),
+                    next.as_deref(),
+                    &message,
+                    author,
+                    &self.committer,
+                )
+                .await?;
+            match branch.push(&commit).await? {
+                Pushed::Yes => {
+                    return Ok(Outcome::Committed {
+                        sha: commit,
+                        diff: unified_diff(change.file(), current.as_deref(), next.as_deref()),
+                        message,
+                        attempts: attempt,
+                    })
+                }
+                Pushed::Behind => {
+                    tracing::info!(
+                        repository,
+                        attempt,
+                        "push lost a race; re-applying on the new head"
+                    );
+                    tokio::time::sleep(backoff + jitter()).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(800));
+                }
+            }
+        }
+        Err(WriteError::Failed(format!(
+            "the GitOps repository kept moving: {} pushes were overtaken; nothing was committed, try again",
+            self.max_attempts
+        )))
+    }
+
+    fn message(&self, change: &Change, author: &Author) -> String {
+        format!(
+            "{}\n\nBerth-Actor: {}\nBerth-Action: {}\n",
+            change.summary(),
+            author.user,
+            change.action()
+        )
+    }
+}
+
+fn jitter() -> Duration {
+    let mut byte = [0u8; 1];
+    let _ = getrandom::getrandom(&mut byte);
+    Duration::from_millis(u64::from(byte[0]) / 8)
+}
+
+enum Pushed {
+    Yes,
+    /// The remote moved on: someone else pushed first.
+    Behind,
+}
+
+impl BranchWriter {
+    fn branch_ref(&self) -> String {
+        format!("refs/heads/{}", self.repo.branch)
+    }
+
+    async fn fetch(&self) -> Result<(), GitError> {
+        self.git
+            .sync_mirror(&self.repo.url, &self.repo.branch)
+            .await
+            .map(|_| ())
+    }
+
+    async fn head(&self) -> Result<String, GitError> {
+        self.git.rev_parse(&self.branch_ref()).await
+    }
+
+    async fn read(&self, head: &str, path: &str) -> Result<Option<String>, GitError> {
+        let mut blobs = self.git.read_blobs(&[format!("{head}:{path}")]).await?;
+        Ok(blobs.pop().flatten())
+    }
+
+    /// Builds the commit with a private index file, so concurrent readers
+    /// of this bare repository never see a half-made tree.
+    async fn commit(
+        &self,
+        head: &str,
+        path: &str,
+        content: Option<&str>,
+        message: &str,
+        author: &Author,
+        committer: &(String, String),
+    ) -> Result<String, GitError> {
+        let index = self.git_dir().join("berth-index");
+        let index = index.to_string_lossy().to_string();
+        let env = [("GIT_INDEX_FILE", index.as_str())];
+        self.git.run_with(&["read-tree", head], &env, None).await?;
+        match content {
+            Some(text) => {
+                let blob = self
+                    .git
+                    .run_with(
+                        &["hash-object", "-w", "--stdin"],
+                        &[],
+                        Some(text.as_bytes()),
+                    )
+                    .await?;
+                let info = format!("100644,{},{path}", blob.trim());
+                self.git
+                    .run_with(&["update-index", "--add", "--cacheinfo", &info], &env, None)
+                    .await?;
+            }
+            None => {
+                self.git
+                    .run_with(&["update-index", "--force-remove", "--", path], &env, None)
+                    .await?;
+            }
+        }
+        let tree = self.git.run_with(&["write-tree"], &env, None).await?;
+        let identity = [
+            ("GIT_AUTHOR_NAME", author.name.as_str()),
+            ("GIT_AUTHOR_EMAIL", author.email.as_str()),
+            ("GIT_COMMITTER_NAME", committer.0.as_str()),
+            ("GIT_COMMITTER_EMAIL", committer.1.as_str()),
+        ];
+        let sha = self
+            .git
+            .run_with(
+                &["commit-tree", tree.trim(), "-p", head, "-F", "-"],
+                &identity,
+                Some(message.as_bytes()),
+            )
+            .await?;
+        Ok(sha.trim().to_string())
+    }
+
+    async fn push(&self, commit: &str) -> Result<Pushed, GitError> {
+        let refspec = format!("{commit}:{}", self.branch_ref());
+        match self
+            .git
+            .run(&["push", "--quiet", &self.repo.url, &refspec])
+            .await
+        {
+            Ok(_) => Ok(Pushed::Yes),
+            Err(err) if is_push_race(&err.message) => Ok(Pushed::Behind),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn git_dir(&self) -> PathBuf {
+        self.git.dir().to_path_buf()
+    }
+}
+
+/// git's ways of saying "someone else pushed first"; anything else is a
+/// real failure and is not retried.
+fn is_push_race(stderr: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "non-fast-forward",
+        "fetch first",
+        "[rejected]",
+        "failed to update ref",
+        "cannot lock ref",
+        "incorrect old value provided",
+    ];
+    SIGNS.iter().any(|sign| stderr.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_push_race;
+
+    #[test]
+    fn push_races_are_told_apart_from_failures() {
+        assert!(is_push_race(
+            " ! [rejected]        abc -> main (fetch first)\nerror: failed to push some refs"
+        ));
+        assert!(is_push_race(
+            "! [remote rejected] main -> main (failed to update ref)"
+        ));
+        assert!(!is_push_race(
+            "fatal: could not read Username: terminal prompts disabled"
+        ));
+        assert!(!is_push_race("remote: Permission to x denied"));
+    }
+}
