@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use http::request::Parts;
+
 use crate::{error::BerthError, model::*};
 
 #[async_trait::async_trait]
@@ -20,4 +22,72 @@ pub type DashboardHandle = Arc<dyn Dashboard>;
 pub fn dashboard() -> Result<DashboardHandle, BerthError> {
     leptos::prelude::use_context::<DashboardHandle>()
         .ok_or_else(|| BerthError::Unavailable("the dashboard is not wired up".into()))
+}
+
+/// The write side and identity: every method gets the request, so the
+/// server decides who is acting; nothing here trusts the browser.
+#[async_trait::async_trait]
+pub trait Operations: Send + Sync + 'static {
+    async fn viewer(&self, request: &Parts) -> Result<Viewer, BerthError>;
+    /// The `Set-Cookie` value for a person signing in as `user`.
+    fn login(&self, user: &str) -> Result<String, BerthError>;
+    fn logout(&self) -> String;
+    async fn promotion_plan(
+        &self,
+        request: &Parts,
+        environment: &str,
+        requested: Vec<(String, String)>,
+        refresh_branches: bool,
+    ) -> Result<PromotionPlan, BerthError>;
+    async fn promote(
+        &self,
+        request: &Parts,
+        environment: &str,
+        changes: Vec<(String, String)>,
+    ) -> Result<CommitResult, BerthError>;
+    async fn preview_create_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+        keys: &str,
+    ) -> Result<CommitPreview, BerthError>;
+    async fn create_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+        keys: &str,
+    ) -> Result<CommitResult, BerthError>;
+    async fn preview_delete_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+    ) -> Result<CommitPreview, BerthError>;
+    async fn delete_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+        confirm: &str,
+    ) -> Result<CommitResult, BerthError>;
+    async fn audit(
+        &self,
+        request: &Parts,
+        query: AuditQuery,
+    ) -> Result<Vec<AuditEntry>, BerthError>;
+    async fn tokens(&self, request: &Parts) -> Result<Vec<ApiToken>, BerthError>;
+    /// Returns the new token, the only time it is shown.
+    async fn create_token(&self, request: &Parts, label: &str) -> Result<String, BerthError>;
+    async fn revoke_token(&self, request: &Parts, id: i64) -> Result<(), BerthError>;
+}
+
+pub type OperationsHandle = Arc<dyn Operations>;
+
+pub fn operations() -> Result<OperationsHandle, BerthError> {
+    leptos::prelude::use_context::<OperationsHandle>()
+        .ok_or_else(|| BerthError::Unavailable("the write side is not wired up".into()))
+}
+
+/// The request a server function is answering, for `Operations`.
+pub async fn request_parts() -> Result<Parts, BerthError> {
+    leptos::prelude::use_context::<Parts>()
+        .ok_or_else(|| BerthError::Unavailable("no request in context".into()))
 }

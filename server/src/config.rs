@@ -125,6 +125,9 @@ pub struct ServiceConfig {
     /// The image repository the service's builds push to.
     #[serde(default)]
     pub image: Option<String>,
+    /// Git URL of the source repository, to offer and check branch names.
+    #[serde(default)]
+    pub git_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

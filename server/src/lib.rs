@@ -1,6 +1,7 @@
 //! Berth's server: configuration, the read model over the GitOps
 //! repositories, the database, and the HTTP surface.
 
+pub mod actions;
 pub mod auth;
 pub mod config;
 pub mod demo;

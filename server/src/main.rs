@@ -28,6 +28,25 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// API tokens for scripts.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token acting as USER; it is printed once and stored hashed.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "created with berth token create")]
+        label: String,
+        /// Groups the token's user belongs to, for roles given to groups.
+        #[arg(long)]
+        group: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +79,9 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
+        Command::Token {
+            command: TokenCommand::Create { user, label, group },
+        } => create_token(cli.config, &user, &label, &group).await,
         Command::Demo {
             command:
                 DemoCommand::Init {
@@ -102,4 +124,22 @@ async fn serve(config_path: Option<PathBuf>) -> Result<(), String> {
     let config = Config::load(config_path.as_deref())?;
     telemetry::init(config.log_format);
     startup::run(config).await
+}
+
+async fn create_token(
+    config_path: Option<PathBuf>,
+    user: &str,
+    label: &str,
+    groups: &[String],
+) -> Result<(), String> {
+    let config = Config::load(config_path.as_deref())?;
+    let state = startup::build_state(config).await?;
+    let token = state
+        .actions
+        .issue_token(user, label, groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{token}");
+    eprintln!("This token acts as {user}. It is shown only now; store it as a secret.");
+    Ok(())
 }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use leptos::prelude::LeptosOptions;
 
 use crate::{
+    actions::Actions,
+    auth::{config::AuthMode, session::SessionKey, Gatekeeper},
     config::Config,
     readmodel::ReadModel,
     state::AppState,
-    store::{SqliteStore, Store},
+    store::{AccessStore, SqliteStore, Store},
 };
 
 /// Where cargo-leptos put the compiled site; `LEPTOS_SITE_ROOT` overrides.
@@ -36,18 +38,45 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
             "unsupported database_url `{url}`: this build supports sqlite:"
         ));
     }
-    let store: Arc<dyn Store> = Arc::new(
+    if config.auth.mode == AuthMode::Local && !config.listen.ip().is_loopback() {
+        return Err(format!(
+            "local sign-in (auth.mode = \"local\") lets anyone pick a name, so Berth only allows it on a loopback address, not {}; set auth.mode = \"trusted-proxy\" behind your login proxy",
+            config.listen
+        ));
+    }
+    let sqlite = Arc::new(
         SqliteStore::connect(&url)
             .await
             .map_err(|e| e.to_string())?,
     );
+    let store: Arc<dyn Store> = sqlite.clone();
+    let access: Arc<dyn AccessStore> = sqlite;
+    let key_file = config
+        .auth
+        .session_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("session.key"));
+    let key = SessionKey::load_or_create(&key_file)?;
     let config = Arc::new(config);
     let read_model = ReadModel::new(Arc::clone(&config), Arc::clone(&store));
+    let gatekeeper = Arc::new(Gatekeeper::new(
+        Arc::clone(&config),
+        key,
+        Arc::clone(&access),
+    ));
+    let actions = Arc::new(Actions::new(
+        Arc::clone(&config),
+        Arc::clone(&gatekeeper),
+        Arc::clone(&read_model),
+        access,
+    ));
     Ok(AppState {
         leptos_options: leptos_options(&config),
         config,
         read_model,
         store,
+        gatekeeper,
+        actions,
     })
 }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::{config::Config, readmodel::ReadModel, store::Store};
+use crate::{
+    actions::Actions, auth::Gatekeeper, config::Config, readmodel::ReadModel, store::Store,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -13,4 +15,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub read_model: Arc<ReadModel>,
     pub store: Arc<dyn Store>,
+    pub gatekeeper: Arc<Gatekeeper>,
+    pub actions: Arc<Actions>,
 }

@@ -262,7 +262,9 @@ impl BranchWriter {
         let index = index.to_string_lossy().to_string();
         let env = [("GIT_INDEX_FILE", index.as_str())];
         self.git.run_with(&["read-tree", head], &env, None).await?;
-        match content {
+        // `--index-info` works without a working tree, unlike `--force-remove`;
+        // mode 0 removes the path.
+        let entry = match content {
             Some(text) => {
                 let blob = self
                     .git
@@ -272,17 +274,17 @@ impl BranchWriter {
                         Some(text.as_bytes()),
                     )
                     .await?;
-                let info = format!("100644,{},{path}", blob.trim());
-                self.git
-                    .run_with(&["update-index", "--add", "--cacheinfo", &info], &env, None)
-                    .await?;
+                format!("100644 {}\t{path}\n", blob.trim())
             }
-            None => {
-                self.git
-                    .run_with(&["update-index", "--force-remove", "--", path], &env, None)
-                    .await?;
-            }
-        }
+            None => format!("0 {}\t{path}\n", "0".repeat(40)),
+        };
+        self.git
+            .run_with(
+                &["update-index", "--index-info"],
+                &env,
+                Some(entry.as_bytes()),
+            )
+            .await?;
         let tree = self.git.run_with(&["write-tree"], &env, None).await?;
         let identity = [
             ("GIT_AUTHOR_NAME", author.name.as_str()),

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/environments", get(environments))
         .route("/sandboxes", get(sandboxes))
+        .merge(super::api_writes::routes())
         .fallback(|| async { ApiError(BerthError::NotFound("no such API route".into())) })
 }
 

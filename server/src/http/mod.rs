@@ -2,11 +2,15 @@
 //! the tracing layer that names each request by its matched route.
 
 mod api;
+mod api_writes;
 mod page_cache;
 
 use std::{sync::Arc, time::Duration};
 
-use app::{ports::DashboardHandle, shell, App};
+use app::{
+    ports::{DashboardHandle, OperationsHandle},
+    shell, App,
+};
 use axum::{extract::MatchedPath, http::Request, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -18,7 +22,11 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let dashboard: DashboardHandle = state.read_model.clone();
     let leptos_options = state.leptos_options.clone();
-    let context = move || provide_context::<DashboardHandle>(Arc::clone(&dashboard));
+    let operations: OperationsHandle = state.actions.clone();
+    let context = move || {
+        provide_context::<DashboardHandle>(Arc::clone(&dashboard));
+        provide_context::<OperationsHandle>(Arc::clone(&operations));
+    };
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
@@ -26,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(crate::auth::csrf::same_origin_only))
         // Outside compression, so a cached page is not compressed again.
         .layer(axum::middleware::from_fn_with_state(
             page_cache::PageCache::new(state.read_model.clone()),
@@ -50,7 +59,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router)
+    // The peer address is kept: trusted-proxy mode and the audit log use it.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown())
         .await
 }

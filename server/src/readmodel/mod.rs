@@ -25,6 +25,8 @@ pub struct ReadModel {
     refreshing: tokio::sync::Mutex<()>,
     /// Bumped by every refresh, so caches of rendered pages know to drop.
     generation: std::sync::atomic::AtomicU64,
+    /// Bumped when a refresh starts (under `refreshing`).
+    started: std::sync::atomic::AtomicU64,
 }
 
 pub fn unix_now() -> i64 {
@@ -42,6 +44,7 @@ impl ReadModel {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             refreshing: tokio::sync::Mutex::new(()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            started: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -63,7 +66,28 @@ impl ReadModel {
     /// Fetches every repository and swaps in a new snapshot. A repository
     /// that cannot be fetched keeps its last good data, marked with the error.
     pub async fn refresh(&self) {
-        let _guard = self.refreshing.lock().await;
+        let guard = self.refreshing.lock().await;
+        self.refresh_locked(guard).await;
+    }
+
+    /// Returns once a refresh that started after this call has finished, so
+    /// a commit Berth just pushed is on the next page. Many callers at once
+    /// share one refresh instead of queueing one each.
+    pub async fn refresh_to_include_now(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let seen = self.started.load(SeqCst);
+        let guard = self.refreshing.lock().await;
+        // Holding the lock, every refresh counted after `seen` started after
+        // this call and has finished.
+        if self.started.load(SeqCst) > seen {
+            return;
+        }
+        self.refresh_locked(guard).await;
+    }
+
+    async fn refresh_locked(&self, _guard: tokio::sync::MutexGuard<'_, ()>) {
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let previous = self.snapshot();
         let mut repos = Vec::with_capacity(self.config.repositories.len());
         for (i, repo) in self.config.repositories.iter().enumerate() {

@@ -20,7 +20,7 @@ pub struct Upstream {
     pub work: PathBuf,
 }
 
-fn git(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
+pub fn git(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -126,6 +126,11 @@ impl Upstream {
 }
 
 pub fn config_for(upstream: &Upstream, data_dir: &Path) -> Config {
+    config_with(upstream, data_dir, "")
+}
+
+/// The test config with more TOML appended (services, `[auth]`, ...).
+pub fn config_with(upstream: &Upstream, data_dir: &Path, extra: &str) -> Config {
     let text = format!(
         r#"
 data_dir = {data:?}
@@ -148,6 +153,7 @@ name = "app-c"
 
 [sandboxes]
 domain = "sb.example.com"
+{extra}
 "#,
         data = data_dir.display().to_string(),
         url = upstream.bare.display().to_string(),
@@ -165,17 +171,32 @@ pub struct Server {
 impl Server {
     /// Starts Berth against `upstream`; with `load`, after a first refresh.
     pub async fn start(upstream: &Upstream, load: bool) -> Server {
+        Server::start_with(upstream, load, "").await
+    }
+
+    /// Like `start`, with TOML appended to the test config.
+    pub async fn start_with(upstream: &Upstream, load: bool, extra: &str) -> Server {
+        Server::start_edited(upstream, load, extra, |_| {}).await
+    }
+
+    /// Like `start_with`, changing the parsed config before starting.
+    pub async fn start_edited(
+        upstream: &Upstream,
+        load: bool,
+        extra: &str,
+        edit: impl FnOnce(&mut Config),
+    ) -> Server {
         let data = tempfile::tempdir().unwrap();
-        let state = startup::build_state(config_for(upstream, data.path()))
-            .await
-            .unwrap();
+        let mut config = config_with(upstream, data.path(), extra);
+        edit(&mut config);
+        let state = startup::build_state(config).await.unwrap();
         if load {
             state.read_model.refresh().await;
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = berth::http::router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        tokio::spawn(async move { berth::http::serve(listener, router).await });
         Server {
             base,
             state,
@@ -213,11 +234,51 @@ impl Server {
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "text/html")
             .header("referer", format!("{}/", self.base))
+            .header("origin", &self.base)
             .body("")
             .send()
             .await
             .unwrap();
         response.status().as_u16()
+    }
+}
+
+impl Server {
+    /// An API token acting as `user`.
+    pub async fn token(&self, user: &str) -> String {
+        self.state
+            .actions
+            .issue_token(user, "test", &[])
+            .await
+            .unwrap()
+    }
+
+    /// Sends a write request the way a script does; returns status and JSON.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 }
 

@@ -1,0 +1,234 @@
+//! `Operations` for the UI's server functions: identify the person from the
+//! request, then run the action as them.
+
+use app::{
+    error::BerthError,
+    model::{
+        ApiToken, AuditEntry, AuditQuery, CommitPreview, CommitResult, PromotionPlan, PromotionRow,
+        Viewer,
+    },
+    ports::Operations,
+};
+use axum::http::request::Parts;
+
+use super::Actions;
+use crate::{
+    auth::{hash_token, new_token},
+    readmodel::unix_now,
+};
+
+fn store_error(err: crate::store::StoreError) -> BerthError {
+    tracing::error!(%err, "store query failed");
+    BerthError::Unavailable("the database did not answer".into())
+}
+
+impl Actions {
+    /// Creates an API token for `user` (the UI, or `berth token create`).
+    pub async fn issue_token(
+        &self,
+        user: &str,
+        label: &str,
+        groups: &[String],
+    ) -> Result<String, BerthError> {
+        crate::auth::check_user_name(user).map_err(BerthError::Invalid)?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
+            return Err(BerthError::Invalid(
+                "give the token a label of 1 to 80 characters, such as `ci-release`".into(),
+            ));
+        }
+        let token = new_token().map_err(BerthError::Unavailable)?;
+        self.store
+            .create_token(user, label, &hash_token(&token), groups, unix_now())
+            .await
+            .map_err(store_error)?;
+        Ok(token)
+    }
+
+    async fn plan_rows(
+        &self,
+        environment: &str,
+        requested: &[(String, String)],
+        refresh_branches: bool,
+    ) -> Result<Vec<PromotionRow>, BerthError> {
+        let env = self.environment(environment)?;
+        let mapping = self.read_model.environment_mapping(env)?;
+        let mut rows = Vec::new();
+        for service in &self.config.services {
+            let current = mapping
+                .entries
+                .iter()
+                .find(|e| e.service == service.name)
+                .map(|e| e.branch.clone());
+            // A listing failure leaves the box free-form; the check on
+            // commit still refuses a branch that does not exist.
+            let branches = self
+                .branches
+                .list(service, refresh_branches)
+                .await
+                .unwrap_or_else(|why| {
+                    tracing::warn!(%why, "branch listing failed");
+                    Vec::new()
+                });
+            rows.push(PromotionRow {
+                service: service.name.clone(),
+                requested: requested
+                    .iter()
+                    .find(|(s, _)| s == &service.name)
+                    .map(|(_, b)| b.clone()),
+                current,
+                branches,
+            });
+        }
+        Ok(rows)
+    }
+}
+
+#[async_trait::async_trait]
+impl Operations for Actions {
+    async fn viewer(&self, request: &Parts) -> Result<Viewer, BerthError> {
+        let who = self.gatekeeper.identify(request).await?;
+        Ok(self.gatekeeper.viewer(who.as_ref()))
+    }
+
+    fn login(&self, user: &str) -> Result<String, BerthError> {
+        self.gatekeeper.login(user.trim())
+    }
+
+    fn logout(&self) -> String {
+        self.gatekeeper.logout()
+    }
+
+    async fn promotion_plan(
+        &self,
+        request: &Parts,
+        environment: &str,
+        requested: Vec<(String, String)>,
+        refresh_branches: bool,
+    ) -> Result<PromotionPlan, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        let env = self.environment(environment)?;
+        let environments = self
+            .config
+            .environments
+            .iter()
+            .filter(|e| who.may_write(e))
+            .map(|e| (e.name.clone(), e.title()))
+            .collect();
+        let rows = self
+            .plan_rows(environment, &requested, refresh_branches)
+            .await?;
+        // Only what differs from the current mapping is a change.
+        let changes: Vec<(String, String)> = rows
+            .iter()
+            .filter_map(|row| {
+                let requested = row.requested.as_ref()?.trim();
+                (!requested.is_empty() && Some(requested) != row.current.as_deref())
+                    .then(|| (row.service.clone(), requested.to_string()))
+            })
+            .collect();
+        let unknown: Vec<String> = requested
+            .iter()
+            .filter(|(s, _)| !rows.iter().any(|r| &r.service == s))
+            .map(|(s, _)| format!("there is no service `{s}`"))
+            .collect();
+        let (preview, mut problems) = if changes.is_empty() {
+            (None, Vec::new())
+        } else {
+            match self.preview_promotion(&who, environment, &changes).await {
+                Ok(preview) => (Some(preview), Vec::new()),
+                Err(err) => (None, vec![err.to_string()]),
+            }
+        };
+        problems.extend(unknown);
+        Ok(PromotionPlan {
+            environment: environment.to_string(),
+            title: env.title(),
+            environments,
+            rows,
+            preview,
+            problems,
+        })
+    }
+
+    async fn promote(
+        &self,
+        request: &Parts,
+        environment: &str,
+        changes: Vec<(String, String)>,
+    ) -> Result<CommitResult, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        Actions::promote(self, &who, environment, &changes).await
+    }
+
+    async fn preview_create_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+        keys: &str,
+    ) -> Result<CommitPreview, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        Actions::preview_create_sandbox(self, &who, name, keys).await
+    }
+
+    async fn create_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+        keys: &str,
+    ) -> Result<CommitResult, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        Actions::create_sandbox(self, &who, name, keys).await
+    }
+
+    async fn preview_delete_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+    ) -> Result<CommitPreview, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        Actions::preview_delete_sandbox(self, &who, name).await
+    }
+
+    async fn delete_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+        confirm: &str,
+    ) -> Result<CommitResult, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        Actions::delete_sandbox(self, &who, name, confirm).await
+    }
+
+    async fn audit(
+        &self,
+        request: &Parts,
+        query: AuditQuery,
+    ) -> Result<Vec<AuditEntry>, BerthError> {
+        self.gatekeeper.require(request).await?;
+        self.store.audit(&query).await.map_err(store_error)
+    }
+
+    async fn tokens(&self, request: &Parts) -> Result<Vec<ApiToken>, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        self.store.tokens(&who.user).await.map_err(store_error)
+    }
+
+    async fn create_token(&self, request: &Parts, label: &str) -> Result<String, BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        self.issue_token(&who.user, label, &who.groups).await
+    }
+
+    async fn revoke_token(&self, request: &Parts, id: i64) -> Result<(), BerthError> {
+        let who = self.gatekeeper.require(request).await?;
+        match self
+            .store
+            .revoke_token(&who.user, id, unix_now())
+            .await
+            .map_err(store_error)?
+        {
+            true => Ok(()),
+            false => Err(BerthError::NotFound("you have no such token".into())),
+        }
+    }
+}

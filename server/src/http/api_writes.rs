@@ -1,0 +1,122 @@
+//! The write API for scripts: the same actions, rules and validation as the
+//! UI, authenticated by an API token (or a session, from the browser).
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{request::Parts, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{delete, get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use app::{
+    error::BerthError,
+    model::{AuditQuery, CommitResult},
+    ports::Operations,
+};
+
+use super::api::ApiError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sandboxes", post(create_sandbox))
+        .route("/sandboxes/{name}", delete(delete_sandbox))
+        .route(
+            "/environments/{environment}/services/{service}",
+            post(set_branch),
+        )
+        .route("/audit", get(audit))
+}
+
+/// A JSON body that does not parse is a 400 with the reason, like any
+/// other bad input.
+fn body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(v)| v).map_err(|why| {
+        ApiError(BerthError::Invalid(format!(
+            "bad JSON body: {}",
+            why.body_text()
+        )))
+    })
+}
+
+fn committed(result: CommitResult, created: bool) -> Response {
+    let status = match (&result.commit, created) {
+        (Some(_), true) => StatusCode::CREATED,
+        _ => StatusCode::OK,
+    };
+    (
+        status,
+        Json(json!({ "commit": result.commit, "message": result.message })),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSandbox {
+    name: String,
+    /// One key per entry, or one string with a key per line.
+    ssh_public_keys: Keys,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Keys {
+    List(Vec<String>),
+    Text(String),
+}
+
+async fn create_sandbox(
+    State(state): State<AppState>,
+    parts: Parts,
+    request: Result<Json<NewSandbox>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let request = body(request)?;
+    let keys = match request.ssh_public_keys {
+        Keys::List(list) => list.join("\n"),
+        Keys::Text(text) => text,
+    };
+    let result =
+        Operations::create_sandbox(state.actions.as_ref(), &parts, &request.name, &keys).await?;
+    Ok(committed(result, true))
+}
+
+async fn delete_sandbox(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    parts: Parts,
+) -> Result<Response, ApiError> {
+    // The path names the sandbox; that is the confirmation a script gives.
+    let result = Operations::delete_sandbox(state.actions.as_ref(), &parts, &name, &name).await?;
+    Ok(committed(result, false))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetBranch {
+    branch: String,
+}
+
+async fn set_branch(
+    State(state): State<AppState>,
+    Path((environment, service)): Path<(String, String)>,
+    parts: Parts,
+    request: Result<Json<SetBranch>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let request = body(request)?;
+    let changes = vec![(service, request.branch)];
+    let result = Operations::promote(state.actions.as_ref(), &parts, &environment, changes).await?;
+    Ok(committed(result, false))
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    parts: Parts,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let entries = Operations::audit(state.actions.as_ref(), &parts, query).await?;
+    Ok(Json(json!({ "entries": entries })))
+}
