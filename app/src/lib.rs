@@ -16,8 +16,12 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use api::{RefreshAction, RefreshNow};
-use pages::{EnvironmentPage, NotFound, OverviewPage, SandboxPage, SandboxesPage};
+use api::{RefreshAction, RefreshNow, Session};
+use components::ViewerBar;
+use pages::{
+    AuditPage, DeleteSandboxPage, EnvironmentPage, LoginPage, NewSandboxPage, NotFound,
+    OverviewPage, PromotePage, SandboxPage, SandboxesPage,
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -41,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(RefreshAction(ServerAction::<RefreshNow>::new()));
+    provide_context(Session::new());
     // Every route waits for its data before sending HTML, so pages are
     // complete without JavaScript.
     let ssr = SsrMode::Async;
@@ -59,15 +64,24 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"Berth"</A>
                 <nav>
                     <A href="/" exact=true>"Overview"</A>
-                    <A href="/sandboxes">"Sandboxes"</A>
+                    <A href="/sandboxes" exact=true>"Sandboxes"</A>
+                    <A href="/sandboxes/new">"New sandbox"</A>
+                    <A href="/promote">"Promote"</A>
+                    <A href="/audit">"Audit"</A>
                 </nav>
+                <ViewerBar/>
             </header>
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=OverviewPage ssr=ssr.clone()/>
                     <Route path=path!("/env/:name") view=EnvironmentPage ssr=ssr.clone()/>
                     <Route path=path!("/sandboxes") view=SandboxesPage ssr=ssr.clone()/>
-                    <Route path=path!("/sandboxes/:name") view=SandboxPage ssr/>
+                    <Route path=path!("/sandboxes/new") view=NewSandboxPage ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes/:name") view=SandboxPage ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes/:name/delete") view=DeleteSandboxPage ssr=ssr.clone()/>
+                    <Route path=path!("/promote") view=PromotePage ssr=ssr.clone()/>
+                    <Route path=path!("/audit") view=AuditPage ssr=ssr.clone()/>
+                    <Route path=path!("/login") view=LoginPage ssr/>
                 </Routes>
             </main>
         </Router>

@@ -23,6 +23,14 @@ pub fn EnvLane(summary: EnvironmentSummary, now: i64) -> impl IntoView {
                 <A href=format!("/env/{}", summary.name)>{summary.title}</A>
             </h3>
             <p class="count">{format!("{} services", summary.deployed)}</p>
+            {(summary.kind != EnvironmentKind::Prod)
+                .then(|| {
+                    view! {
+                        <A href=format!("/promote?env={}", summary.name) attr:class="lane-action">
+                            "Change branches"
+                        </A>
+                    }
+                })}
             <p class="detail">{detail}</p>
             <p class="last-change">
                 {summary

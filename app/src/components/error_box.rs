@@ -4,5 +4,7 @@ use crate::error::BerthError;
 
 #[component]
 pub fn ErrorBox(error: BerthError) -> impl IntoView {
-    view! { <div class="error-box" role="alert">{error.to_string()}</div> }
+    let sign_in = matches!(error, BerthError::Unauthenticated(_))
+        .then(|| view! { " " <a href="/login">"Sign in"</a> });
+    view! { <div class="error-box" role="alert">{error.to_string()} {sign_in}</div> }
 }

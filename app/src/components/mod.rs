@@ -1,6 +1,7 @@
 //! Small views shared by the pages.
 
 mod change_line;
+mod diff_view;
 mod env_lane;
 mod error_box;
 mod freshness_bar;
@@ -8,12 +9,17 @@ mod loaded;
 mod problem_list;
 mod sandbox_card;
 mod service_grid;
+mod viewer_bar;
+mod with_viewer;
 
 pub use change_line::ChangeLine;
+pub use diff_view::DiffView;
 pub use env_lane::{EnvLane, SandboxLaneCard};
 pub use error_box::ErrorBox;
 pub use freshness_bar::FreshnessBar;
 pub use loaded::Loaded;
 pub use problem_list::ProblemList;
 pub use sandbox_card::KeyList;
-pub use service_grid::ServiceGrid;
+pub use service_grid::{GridShortcuts, ServiceGrid};
+pub use viewer_bar::ViewerBar;
+pub use with_viewer::WithViewer;

@@ -1,7 +1,16 @@
 use leptos::prelude::*;
 
 use super::ChangeLine;
-use crate::model::{overview_href, ServiceRow};
+use crate::model::{cell_shortcuts, overview_href, ServiceRow};
+
+/// What the person looking may promote to, for the cells' shortcuts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GridShortcuts {
+    /// Stg environments (name, title) the person may write.
+    pub stg_targets: Vec<(String, String)>,
+    /// The Dev environment (name, title), for "copy Dev's branch".
+    pub dev: Option<(String, String)>,
+}
 
 /// Service × environment: the branch in each cell, who changed it and when.
 /// A branch is a link that highlights every cell running it; with
@@ -14,6 +23,7 @@ pub fn ServiceGrid(
     service_filter: String,
     branch_filter: String,
     now: i64,
+    #[prop(optional)] shortcuts: GridShortcuts,
 ) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="empty">"No service matches the filter."</p> }.into_any();
@@ -25,6 +35,12 @@ pub fn ServiceGrid(
     let body = rows
         .into_iter()
         .map(|row| {
+            let row_branches: Vec<(String, Option<String>)> = row
+                .cells
+                .iter()
+                .map(|c| (c.environment.clone(), c.branch.clone()))
+                .collect();
+            let service_name = row.service.clone();
             let cells = row
                 .cells
                 .into_iter()
@@ -45,6 +61,22 @@ pub fn ServiceGrid(
                     };
                     let toggle = if lit { None } else { Some(branch.as_str()) };
                     let href = overview_href(&service_filter, &branch_filter, toggle);
+                    let dev = shortcuts.dev.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
+                    let links = cell_shortcuts(
+                        &service_name,
+                        &cell.environment,
+                        &branch,
+                        &row_branches,
+                        &shortcuts.stg_targets,
+                        dev,
+                    );
+                    let links = (!links.is_empty()).then(|| {
+                        let items = links
+                            .into_iter()
+                            .map(|l| view! { <a class="shortcut" href=l.href>{l.label}</a> })
+                            .collect_view();
+                        view! { <div class="cell-actions">{items}</div> }
+                    });
                     view! {
                         <td class=class data-env=cell.environment data-branch=branch.clone()>
                             <a class="branch" href=href title="Show where this branch runs">
@@ -62,6 +94,7 @@ pub fn ServiceGrid(
                             <div class="cell-change">
                                 <ChangeLine change=cell.last_change now/>
                             </div>
+                            {links}
                         </td>
                     }
                     .into_any()

@@ -131,3 +131,127 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }
+
+/// A link on a grid cell that opens the promotion form prefilled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortcut {
+    pub label: String,
+    pub href: String,
+}
+
+pub fn promote_href(environment: &str, service: &str, branch: &str) -> String {
+    format!(
+        "/promote?env={}&svc.{}={}",
+        super::encode_query(environment),
+        super::encode_query(service),
+        super::encode_query(branch)
+    )
+}
+
+/// The shortcuts of one cell: "→ Stg-1" for each Stg the person may write
+/// that runs something else, and on such a Stg, "copy Dev's branch".
+/// `row` maps each environment of the service's row to its branch.
+pub fn cell_shortcuts(
+    service: &str,
+    cell_environment: &str,
+    branch: &str,
+    row: &[(String, Option<String>)],
+    stg_targets: &[(String, String)],
+    dev: Option<(&str, &str)>,
+) -> Vec<Shortcut> {
+    let branch_in = |env: &str| {
+        row.iter()
+            .find(|(e, _)| e == env)
+            .and_then(|(_, b)| b.as_deref())
+    };
+    let mut links: Vec<Shortcut> = stg_targets
+        .iter()
+        .filter(|(env, _)| env != cell_environment && branch_in(env) != Some(branch))
+        .map(|(env, title)| Shortcut {
+            label: format!("→ {title}"),
+            href: promote_href(env, service, branch),
+        })
+        .collect();
+    let here_writable = stg_targets.iter().any(|(env, _)| env == cell_environment);
+    if let (true, Some((dev_name, dev_title))) = (here_writable, dev) {
+        if let Some(dev_branch) = branch_in(dev_name).filter(|b| *b != branch) {
+            links.push(Shortcut {
+                label: format!("copy {dev_title}'s branch"),
+                href: promote_href(cell_environment, service, dev_branch),
+            });
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> Vec<(String, Option<String>)> {
+        vec![
+            ("prod".into(), Some("main".into())),
+            ("stg-1".into(), Some("feature-x".into())),
+            ("stg-2".into(), Some("main".into())),
+            ("dev".into(), Some("feature-y".into())),
+        ]
+    }
+
+    fn stgs() -> Vec<(String, String)> {
+        vec![
+            ("stg-1".into(), "Stg-1".into()),
+            ("stg-2".into(), "Stg-2".into()),
+        ]
+    }
+
+    #[test]
+    fn a_dev_cell_offers_each_stg_not_running_it() {
+        let links = cell_shortcuts(
+            "app-a",
+            "dev",
+            "feature-y",
+            &row(),
+            &stgs(),
+            Some(("dev", "Dev")),
+        );
+        let labels: Vec<_> = links.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["→ Stg-1", "→ Stg-2"]);
+        assert_eq!(links[0].href, "/promote?env=stg-1&svc.app-a=feature-y");
+    }
+
+    #[test]
+    fn a_stg_cell_offers_the_other_stg_and_copying_dev() {
+        let links = cell_shortcuts(
+            "app-a",
+            "stg-2",
+            "main",
+            &row(),
+            &stgs(),
+            Some(("dev", "Dev")),
+        );
+        let labels: Vec<_> = links.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["→ Stg-1", "copy Dev's branch"]);
+        assert_eq!(links[1].href, "/promote?env=stg-2&svc.app-a=feature-y");
+    }
+
+    #[test]
+    fn nobody_may_write_means_no_links() {
+        assert!(cell_shortcuts(
+            "app-a",
+            "dev",
+            "feature-y",
+            &row(),
+            &[],
+            Some(("dev", "Dev"))
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn branch_names_are_escaped_in_links() {
+        assert_eq!(
+            promote_href("stg-1", "app-a", "feat/a&b"),
+            "/promote?env=stg-1&svc.app-a=feat/a%26b"
+        );
+    }
+}

@@ -4,8 +4,11 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
     api::{get_overview, refresh_action},
-    components::{EnvLane, FreshnessBar, Loaded, ProblemList, SandboxLaneCard, ServiceGrid},
-    model::{filter_rows, Overview},
+    components::{
+        EnvLane, FreshnessBar, GridShortcuts, Loaded, ProblemList, SandboxLaneCard, ServiceGrid,
+        WithViewer,
+    },
+    model::{filter_rows, short_sha, EnvironmentKind, Overview, Viewer},
 };
 
 #[component]
@@ -29,13 +32,46 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
         .map(|e| (e.name.clone(), e.title.clone()))
         .collect();
     let services: Vec<String> = overview.rows.iter().map(|r| r.service.clone()).collect();
+    let kinds: Vec<(String, String, EnvironmentKind)> = overview
+        .environments
+        .iter()
+        .map(|e| (e.name.clone(), e.title.clone(), e.kind))
+        .collect();
+    let shortcuts_for = move |viewer: &Viewer| GridShortcuts {
+        stg_targets: kinds
+            .iter()
+            .filter(|(name, _, kind)| *kind == EnvironmentKind::Stg && viewer.may_write(name))
+            .map(|(name, title, _)| (name.clone(), title.clone()))
+            .collect(),
+        dev: kinds
+            .iter()
+            .find(|(_, _, kind)| *kind == EnvironmentKind::Dev)
+            .map(|(name, title, _)| (name.clone(), title.clone())),
+    };
     let rows = StoredValue::new(overview.rows);
     let lanes = overview
         .environments
         .into_iter()
         .map(|summary| view! { <EnvLane summary now/> })
         .collect_view();
+    let committed = move || {
+        query.read().get("committed").map(|sha| {
+            view! {
+                <p class="notice committed" role="status">
+                    "Committed " <code>{short_sha(&sha).to_string()}</code>
+                    " and pushed; Argo CD deploys it from there."
+                </p>
+            }
+        })
+    };
+    let unchanged = move || {
+        query.read().get("unchanged").map(|env| {
+            view! { <p class="notice unchanged" role="status">{format!("{env} already ran those branches; nothing was committed.")}</p> }
+        })
+    };
     view! {
+        {committed}
+        {unchanged}
         <FreshnessBar freshness=overview.freshness/>
         <div class="lanes">
             {lanes}
@@ -65,7 +101,10 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a class="clear" href="/">"Clear"</a>
         </Form>
-        {move || {
+        <WithViewer render=move |viewer| {
+            let shortcuts = shortcuts_for(&viewer);
+            let environments = environments.clone();
+            move || {
             let service = param("service");
             let branch = param("branch");
             let highlight = query.read().get("highlight").filter(|h| !h.is_empty());
@@ -82,9 +121,11 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
                     service_filter=service
                     branch_filter=branch
                     now
+                    shortcuts=shortcuts.clone()
                 />
             }
-        }}
+            }
+        }/>
         <ProblemList problems=overview.problems/>
     }
 }

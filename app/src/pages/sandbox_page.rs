@@ -1,10 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
 
 use crate::{
     api::{get_sandbox, refresh_action},
-    components::{ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList},
+    components::{ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList, WithViewer},
     model::{ago, short_sha, SandboxDetail},
 };
 
@@ -31,10 +34,34 @@ pub fn SandboxPage() -> impl IntoView {
 fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
     let now = detail.freshness.now;
     let s = detail.sandbox;
+    let query = use_query_map();
+    // Right after Berth committed the file, the cluster has not caught up.
+    let created = move || {
+        query
+            .read()
+            .get("created")
+            .filter(|sha| !sha.is_empty())
+            .map(|sha| {
+                view! {
+                    <p class="notice committed" role="status">
+                        "Committed " <code>{short_sha(&sha).to_string()}</code>
+                        " — waiting for the cluster to create the sandbox."
+                    </p>
+                }
+            })
+    };
+    let owner = s.owner.clone();
+    let delete_href = format!("/sandboxes/{}/delete", s.name);
     view! {
         <Title text=format!("Sandbox {}", s.name)/>
+        {created}
         <FreshnessBar freshness=detail.freshness/>
         <h1>"Sandbox " {s.name.clone()}</h1>
+        <WithViewer render=move |viewer| {
+            viewer
+                .may_delete_sandbox(owner.as_deref())
+                .then(|| view! { <A href=delete_href.clone() attr:class="danger-link">"Delete this sandbox…"</A> })
+        }/>
         <dl class="facts">
             <dt>"Owner"</dt>
             <dd class="owner">{s.owner.clone().unwrap_or_else(|| "—".into())}</dd>

@@ -24,9 +24,22 @@ pub fn SandboxesPage() -> impl IntoView {
         },
         |(q, _)| list_sandboxes(q),
     );
+    let deleted = move || {
+        query.read().get("deleted").map(|name| {
+            view! {
+                <p class="notice committed" role="status">
+                    {format!("Deleted the sandbox {name}: the commit is pushed and Argo CD removes it.")}
+                </p>
+            }
+        })
+    };
     view! {
         <Title text="Sandboxes"/>
+        {deleted}
         <h1>"Sandboxes"</h1>
+        <p>
+            <A href="/sandboxes/new">"New sandbox"</A>
+        </p>
         <Form method="GET" action="/sandboxes" attr:class="filters">
             <label>
                 "Name or owner "

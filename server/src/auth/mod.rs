@@ -180,7 +180,7 @@ impl Gatekeeper {
     pub async fn require(&self, parts: &Parts) -> Result<Identity, BerthError> {
         self.identify(parts).await?.ok_or_else(|| {
             BerthError::Unauthenticated(if self.local_login() {
-                "sign in first (/login)".into()
+                "sign in first to make changes".into()
             } else {
                 "sign in through the company login first".into()
             })

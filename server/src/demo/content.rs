@@ -323,11 +323,49 @@ impl History {
         out.into_bytes()
     }
 
-    pub fn config_toml(&self, repo: &Path) -> String {
+    /// Each service's source repository branches: its default branch, the
+    /// branches its team works on, and one that no environment runs yet.
+    pub fn source_branches(&self) -> Vec<(String, Vec<String>)> {
+        self.services
+            .iter()
+            .enumerate()
+            .map(|(i, (name, default))| {
+                let mut branches = vec![default.clone()];
+                for b in service_branches(i) {
+                    if !branches.iter().any(|x| x == b) {
+                        branches.push(b.to_string());
+                    }
+                }
+                branches.push(format!("spike-{name}"));
+                (name.clone(), branches)
+            })
+            .collect()
+    }
+
+    /// A `git fast-import` stream for one service's source repository: one
+    /// commit, and every branch pointing at it.
+    pub fn source_stream(service: &str, branches: &[String], at: i64) -> Vec<u8> {
+        let (handle, name) = PEOPLE[0];
+        let who = format!("{name} <{handle}@photos.example> {at} +0000");
+        let readme = format!("# {service}\n");
+        let message = format!("Start {service}");
+        let mut out = format!(
+            "commit refs/heads/{}\nmark :1\nauthor {who}\ncommitter {who}\ndata {}\n{message}\nM 100644 inline README.md\ndata {}\n{readme}\n\n",
+            branches[0],
+            message.len(),
+            readme.len()
+        );
+        for branch in &branches[1..] {
+            let _ = write!(out, "reset refs/heads/{branch}\nfrom :1\n\n");
+        }
+        out.into_bytes()
+    }
+
+    pub fn config_toml(&self, repo: &Path, sources: &Path) -> String {
         let mut text = String::from(
             "# Written by `berth demo init`. Edit freely, or point --config at your own file.\n\
-             banner = \"Demo data: a generated GitOps repository, not a real cluster.\"\n\
-             refresh_interval_secs = 30\n\n[[repositories]]\nname = \"gitops\"\n",
+             banner = \"Demo data: a generated GitOps repository, not a real cluster. Sign in with any name; `qa` may also change Stg, `admin` may do everything.\"\n\
+             refresh_interval_secs = 30\n\n[auth]\nadmins = [\"admin\"]\nqa = [\"qa\"]\n\n[[repositories]]\nname = \"gitops\"\n",
         );
         let _ = writeln!(
             text,
@@ -337,7 +375,8 @@ impl History {
         for (name, branch) in &self.services {
             let _ = writeln!(
                 text,
-                "[[services]]\nname = \"{name}\"\ndefault_branch = \"{branch}\"\nrepo_url = \"https://git.example.com/photos/{name}\"\nimage = \"registry.example.com/photos/{name}\"\n"
+                "[[services]]\nname = \"{name}\"\ndefault_branch = \"{branch}\"\nrepo_url = \"https://git.example.com/photos/{name}\"\nimage = \"registry.example.com/photos/{name}\"\ngit_url = {:?}\n",
+                sources.join(format!("{name}.git")).display().to_string()
             );
         }
         text.push_str("[sandboxes]\ndomain = \"sandbox.photos.example\"\n");

@@ -29,6 +29,7 @@ pub fn init(data_dir: &Path, size: &DemoSize, force: bool, now: i64) -> Result<P
             .map_err(|e| format!("cannot remove the old demo: {e}"))?;
         // The old mirror and history index belong to the old demo.
         let _ = std::fs::remove_dir_all(data_dir.join("repos"));
+        let _ = std::fs::remove_dir_all(data_dir.join("writes"));
         for db in ["berth.db", "berth.db-wal", "berth.db-shm"] {
             let _ = std::fs::remove_file(data_dir.join(db));
         }
@@ -39,7 +40,12 @@ pub fn init(data_dir: &Path, size: &DemoSize, force: bool, now: i64) -> Result<P
     let repo = std::path::absolute(&repo).map_err(|e| e.to_string())?;
     let history = History::generate(size, now);
     write_repository(&repo, &history.fast_import_stream())?;
-    std::fs::write(&config_path, history.config_toml(&repo))
+    let sources = std::path::absolute(demo_dir.join("sources")).map_err(|e| e.to_string())?;
+    for (service, branches) in history.source_branches() {
+        let stream = History::source_stream(&service, &branches, now - 90 * 86_400);
+        write_repository(&sources.join(format!("{service}.git")), &stream)?;
+    }
+    std::fs::write(&config_path, history.config_toml(&repo, &sources))
         .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
     Ok(config_path)
 }

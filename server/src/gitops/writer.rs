@@ -83,10 +83,8 @@ impl Writer {
             .repositories
             .iter()
             .map(|repo| {
-                let dir: PathBuf = config
-                    .data_dir
-                    .join("writes")
-                    .join(format!("{}.git", repo.name));
+                // Apart from the read model's mirror, so fetches never collide.
+                let dir = crate::readmodel::repo_dir(config, repo, "writes");
                 let writer = BranchWriter {
                     repo: repo.clone(),
                     git: Git::new(dir, repo.credentials.clone()),

@@ -15,7 +15,7 @@ use crate::{
     config::{Config, EnvironmentConfig},
     store::Store,
 };
-pub use snapshot::{RepoParts, Snapshot};
+pub use snapshot::{repo_dir, RepoParts, Snapshot};
 
 pub struct ReadModel {
     config: Arc<Config>,

@@ -70,6 +70,12 @@ impl Snapshot {
 
 /// The bare mirror of a repository inside the data dir.
 pub fn mirror_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
+    repo_dir(config, repo, "repos")
+}
+
+/// A bare repository of Berth's own for `repo`, under `data_dir/<area>`;
+/// the name is made safe for a path whatever the config says.
+pub fn repo_dir(config: &Config, repo: &RepositoryConfig, area: &str) -> PathBuf {
     let safe: String = repo
         .name
         .chars()
@@ -81,7 +87,7 @@ pub fn mirror_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
             }
         })
         .collect();
-    config.data_dir.join("repos").join(format!("{safe}.git"))
+    config.data_dir.join(area).join(format!("{safe}.git"))
 }
 
 pub async fn load_repository(
