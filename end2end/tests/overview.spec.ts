@@ -1,21 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-// Console errors and uncaught exceptions fail the test that caused them.
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(String(err)));
-  return errors;
-}
-
-async function hydrated(page: Page, projectName: string) {
-  if (projectName === "hydrated") {
-    // The app marks the body once the wasm module has hydrated the page.
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
-  }
-}
+import { expect, test } from "@playwright/test";
+import { hydrated, watchErrors } from "./helpers";
 
 test("the overview shows every lane, the demo notice and where each service runs", async ({ page }, info) => {
   const errors = watchErrors(page);

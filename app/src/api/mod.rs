@@ -18,3 +18,30 @@ pub use refresh::*;
 pub use sandbox_writes::*;
 pub use sandboxes::*;
 pub use session::*;
+
+/// A refused request answers with its own status (400, 403, 409, ...), not
+/// a generic 500, so logs and browsers tell refusals from failures. A plain
+/// HTML form (no JavaScript) is left alone: it must get its redirect back
+/// to the form, which carries the error.
+#[cfg(feature = "ssr")]
+pub(crate) fn with_status<T>(
+    result: Result<T, crate::error::BerthError>,
+) -> Result<T, crate::error::BerthError> {
+    let plain_form = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if plain_form {
+        return result;
+    }
+    if let Err(error) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            let status = http::StatusCode::from_u16(error.status());
+            response.set_status(status.unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    result
+}

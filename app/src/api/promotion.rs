@@ -26,9 +26,12 @@ pub async fn get_promotion_plan(
 #[server(endpoint = "promote")]
 pub async fn promote(environment: String, changes: String) -> Result<(), BerthError> {
     let request = crate::ports::request_parts().await?;
-    let result = crate::ports::operations()?
-        .promote(&request, &environment, parse_pairs(&changes))
-        .await?;
+    let operations = crate::ports::operations()?;
+    let result = super::with_status(
+        operations
+            .promote(&request, &environment, parse_pairs(&changes))
+            .await,
+    )?;
     let target = match result.commit {
         Some(sha) => format!("/?committed={sha}"),
         None => format!("/?unchanged={}", crate::model::encode_query(&environment)),

@@ -14,9 +14,8 @@ pub async fn preview_new_sandbox(name: String, keys: String) -> Result<CommitPre
 #[server(endpoint = "create_sandbox")]
 pub async fn create_sandbox(name: String, keys: String) -> Result<(), BerthError> {
     let request = crate::ports::request_parts().await?;
-    let result = crate::ports::operations()?
-        .create_sandbox(&request, &name, &keys)
-        .await?;
+    let operations = crate::ports::operations()?;
+    let result = super::with_status(operations.create_sandbox(&request, &name, &keys).await)?;
     let sha = result.commit.unwrap_or_default();
     leptos_axum::redirect(&format!("/sandboxes/{}?created={sha}", name.trim()));
     Ok(())
@@ -33,9 +32,8 @@ pub async fn preview_delete_sandbox(name: String) -> Result<CommitPreview, Berth
 #[server(endpoint = "delete_sandbox")]
 pub async fn delete_sandbox(name: String, confirm: String) -> Result<(), BerthError> {
     let request = crate::ports::request_parts().await?;
-    crate::ports::operations()?
-        .delete_sandbox(&request, &name, &confirm)
-        .await?;
+    let operations = crate::ports::operations()?;
+    super::with_status(operations.delete_sandbox(&request, &name, &confirm).await)?;
     leptos_axum::redirect(&format!("/sandboxes?deleted={name}"));
     Ok(())
 }

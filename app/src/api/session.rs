@@ -12,7 +12,7 @@ pub async fn get_viewer() -> Result<Viewer, BerthError> {
 /// Local mode: signs in as `user` and goes back to `next`.
 #[server(endpoint = "login")]
 pub async fn login(user: String, next: String) -> Result<(), BerthError> {
-    let cookie = crate::ports::operations()?.login(&user)?;
+    let cookie = super::with_status(crate::ports::operations()?.login(&user))?;
     set_cookie(&cookie)?;
     leptos_axum::redirect(&safe_next(&next));
     Ok(())

@@ -28,7 +28,7 @@ pub fn AuditPage() -> impl IntoView {
         <Title text="Audit log"/>
         <h1>"Audit log"</h1>
         <Form method="GET" action="/audit" attr:class="filters">
-            <label>"Who " <input type="search" name="actor" prop:value=text("actor")/></label>
+            <label>"Who " <input type="search" name="actor" value=text("actor")/></label>
             <label>
                 "Action "
                 <select name="action">
@@ -47,7 +47,7 @@ pub fn AuditPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <label>"Target " <input type="search" name="target" prop:value=text("target")/></label>
+            <label>"Target " <input type="search" name="target" value=text("target")/></label>
             <button type="submit">"Filter"</button>
         </Form>
         <Loaded data=entries render=|entries| view! { <AuditTable entries/> }/>

@@ -18,7 +18,7 @@ pub fn LoginPage() -> impl IntoView {
             "This Berth runs in local mode: pick the user name your commits are made as."
         </p>
         <ActionForm action=login attr:class="stacked">
-            <input type="hidden" name="next" prop:value=next/>
+            <input type="hidden" name="next" value=next/>
             <label>
                 "User name "
                 <input

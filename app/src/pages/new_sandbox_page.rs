@@ -35,7 +35,7 @@ pub fn NewSandboxPage() -> impl IntoView {
                     required
                     maxlength="63"
                     placeholder="lowercase letters, digits and '-'"
-                    prop:value=move || field("name")
+                    value=move || field("name")
                 />
             </label>
             <label>
@@ -45,8 +45,9 @@ pub fn NewSandboxPage() -> impl IntoView {
                     rows="4"
                     required
                     placeholder="ssh-ed25519 AAAA… you@laptop"
-                    prop:value=move || field("keys")
-                ></textarea>
+                >
+                    {move || field("keys")}
+                </textarea>
             </label>
             <button type="submit">"Preview"</button>
         </Form>

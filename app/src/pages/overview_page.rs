@@ -96,7 +96,7 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             </label>
             <label>
                 "Branch "
-                <input type="search" name="branch" placeholder="e.g. feature-" prop:value=move || param("branch")/>
+                <input type="search" name="branch" placeholder="e.g. feature-" value=move || param("branch") prop:value=move || param("branch")/>
             </label>
             <button type="submit">"Filter"</button>
             <a class="clear" href="/">"Clear"</a>

@@ -43,7 +43,7 @@ pub fn SandboxesPage() -> impl IntoView {
         <Form method="GET" action="/sandboxes" attr:class="filters">
             <label>
                 "Name or owner "
-                <input type="search" name="q" prop:value=move || query.read().get("q").unwrap_or_default()/>
+                <input type="search" name="q" value=move || query.read().get("q").unwrap_or_default() prop:value=move || query.read().get("q").unwrap_or_default()/>
             </label>
             <button type="submit">"Search"</button>
         </Form>

@@ -256,7 +256,12 @@ impl BranchWriter {
         author: &Author,
         committer: &(String, String),
     ) -> Result<String, GitError> {
-        let index = self.git_dir().join("berth-index");
+        // Absolute: git resolves a relative index path from its own `-C` dir.
+        let index =
+            std::path::absolute(self.git_dir().join("berth-index")).map_err(|err| GitError {
+                command: "read-tree".into(),
+                message: err.to_string(),
+            })?;
         let index = index.to_string_lossy().to_string();
         let env = [("GIT_INDEX_FILE", index.as_str())];
         self.git.run_with(&["read-tree", head], &env, None).await?;
