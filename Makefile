@@ -3,11 +3,12 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test build tools browser lint unit e2e bench clean
+.PHONY: run test build tools browser lint unit e2e bench fuzz clean
 
 CARGO_LEPTOS_VERSION := 0.3.8
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
 E2E_PORT ?= 3100
+FUZZ_SECONDS ?= 30
 # cargo-leptos compiles with this set; plain cargo must match or it rebuilds.
 export LEPTOS_OUTPUT_NAME := berth
 
@@ -69,6 +70,18 @@ bench: tools
 	cargo leptos build --release $(LIB_CARGO_ARGS)
 	@command -v wrk >/dev/null && command -v bc >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk bc curl)
 	./end2end/bench.sh
+	@echo "== 100 promotions at once against one bare repository (release build)"
+	cargo test --release -p berth --test concurrency -- --nocapture 2>&1 | grep -E "promotions landed|test result"
+
+# Fuzzing needs nightly and cargo-fuzz; `make test` runs the same
+# properties as proptest cases instead.
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@env -u RUSTC -u RUSTC_BOOTSTRAP cargo fuzz --version >/dev/null 2>&1 || \
+	  env -u RUSTC -u RUSTC_BOOTSTRAP cargo install cargo-fuzz --locked
+	cd server/fuzz && for target in names ssh_keys yaml_edit; do \
+	  env -u RUSTC -u RUSTC_BOOTSTRAP cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 clean:
 	cargo clean

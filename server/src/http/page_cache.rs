@@ -1,8 +1,10 @@
-//! A one-second cache of rendered pages for anonymous GET requests.
-//! Everyone opens the same overview; rendering it once a second instead of
-//! once a request keeps latency flat under load. A refresh drops the cache,
-//! so new git data is never hidden; requests that carry a cookie or
-//! credentials are never cached, so nothing personal is ever shared.
+//! A one-second cache of rendered pages for GET requests. Everyone opens
+//! the same overview; rendering it once a second instead of once a request
+//! keeps latency flat under load. A refresh (and so every commit Berth
+//! makes) drops the cache, so new git data is never hidden. A signed-in
+//! page shows what that person may do, so entries are kept per session
+//! cookie and one person's page is never served to another; requests with
+//! an API token are never cached.
 
 use std::{
     collections::HashMap,
@@ -57,8 +59,8 @@ fn cacheable(request: &Request) -> bool {
     request.method() == Method::GET
         && !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
-        && !matches!(path, "/healthz" | "/readyz")
-        && !request.headers().contains_key(header::COOKIE)
+        // The audit log changes without a git refresh (refusals).
+        && !matches!(path, "/healthz" | "/readyz" | "/audit")
         && !request.headers().contains_key(header::AUTHORIZATION)
 }
 
@@ -71,7 +73,13 @@ pub async fn cache_pages(State(cache): State<PageCache>, request: Request, next:
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let key = format!("{}\n{encoding}", request.uri());
+    let session = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::session::from_cookie_header)
+        .unwrap_or("");
+    let key = format!("{}\n{encoding}\n{session}", request.uri());
     let generation = cache.read_model.generation();
     if let Some(hit) = lookup(&cache, &key, generation) {
         return hit;
