@@ -3,21 +3,9 @@
 
 mod common;
 
-use common::{git, Server, Upstream, KEY, T0};
+use common::{git, Server, Upstream, ENV_FILES, KEY, T0};
 use reqwest::Method;
 use serde_json::json;
-
-const ENV_FILES: &[(&str, Option<&str>)] = &[
-    (
-        "environments/dev.yaml",
-        Some("# Dev\napp-a: \"main\"\napp-b: 'master'\n"),
-    ),
-    (
-        "environments/stg-1.yaml",
-        Some("# Stg-1: project photo-books\napp-a: \"main\"\n\napp-c: main  # pinned\n"),
-    ),
-    ("environments/stg-2.yaml", Some("app-a: main\n")),
-];
 
 /// A source repository for app-a with a few branches, so branch names are
 /// checked against what exists.
@@ -390,71 +378,4 @@ async fn a_cross_site_form_post_is_refused_before_anything_runs() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(upstream.head(), before);
-}
-
-/// Signs in through the login form the way a browser without JavaScript
-/// does, and returns the session cookie.
-async fn sign_in(server: &Server, user: &str) -> String {
-    // Not following the redirect, to see the cookie it sets.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = client
-        .post(format!("{}/api/login", server.base))
-        .header("origin", &server.base)
-        .header("accept", "text/html")
-        .form(&[("user", user), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 302);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    cookie.split(';').next().unwrap().to_string()
-}
-
-#[tokio::test]
-async fn cached_pages_are_never_shared_between_people() {
-    let (_upstream, server) = setup().await;
-    let ann = sign_in(&server, "ann").await;
-    let bob = sign_in(&server, "bob").await;
-    for _ in 0..2 {
-        for (cookie, me, other) in [(&ann, "ann", "bob"), (&bob, "bob", "ann")] {
-            let page = server
-                .client()
-                .get(format!("{}/", server.base))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            assert!(
-                page.contains(&format!("data-user=\"{me}\"")),
-                "{me} sees their name"
-            );
-            assert!(!page.contains(&format!("data-user=\"{other}\"")));
-        }
-    }
-    // A forged cookie is nobody.
-    let page = server
-        .client()
-        .get(format!("{}/", server.base))
-        .header("cookie", "berth_session=root.99999999999.00")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(!page.contains("data-user="));
-    assert!(page.contains("Sign in"));
 }

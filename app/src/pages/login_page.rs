@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::{api::session, components::ErrorBox};
+use crate::{
+    api::session,
+    components::{ErrorBox, WithViewer},
+};
 
 /// Local mode: a person picks the user name they act as. Berth allows this
 /// only when it listens on loopback, where everyone is the machine's user.
@@ -14,6 +17,16 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="Sign in"/>
         <h1>"Sign in"</h1>
+        <WithViewer render=|viewer| {
+            (!viewer.local_login)
+                .then(|| {
+                    view! {
+                        <p class="notice unchanged">
+                            "This Berth signs people in through your company login; open it through that address."
+                        </p>
+                    }
+                })
+        }/>
         <p class="muted">
             "This Berth runs in local mode: pick the user name your commits are made as."
         </p>

@@ -282,5 +282,18 @@ impl Server {
     }
 }
 
+/// Dev, Stg-1 and Stg-2 files with comments and mixed quoting.
+pub const ENV_FILES: &[(&str, Option<&str>)] = &[
+    (
+        "environments/dev.yaml",
+        Some("# Dev\napp-a: \"main\"\napp-b: 'master'\n"),
+    ),
+    (
+        "environments/stg-1.yaml",
+        Some("# Stg-1: project photo-books\napp-a: \"main\"\n\napp-c: main  # pinned\n"),
+    ),
+    ("environments/stg-2.yaml", Some("app-a: main\n")),
+];
+
 pub const DAY: i64 = 86_400;
 pub const T0: i64 = 1_790_000_000;

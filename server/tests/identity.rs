@@ -1,0 +1,149 @@
+//! Who is acting: local sign-in, a trusted proxy's headers, and that a
+//! signed-in page is never served to someone else.
+
+mod common;
+
+use common::{git, Server, Upstream, ENV_FILES, T0};
+use serde_json::json;
+
+async fn setup() -> (Upstream, Server) {
+    let upstream = Upstream::new();
+    upstream.commit("Ann", T0, "environments", ENV_FILES);
+    let server = Server::start(&upstream, true).await;
+    (upstream, server)
+}
+
+/// Signs in through the login form the way a browser without JavaScript
+/// does, and returns the session cookie.
+async fn sign_in(server: &Server, user: &str) -> String {
+    // Not following the redirect, to see the cookie it sets.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}/api/login", server.base))
+        .header("origin", &server.base)
+        .header("accept", "text/html")
+        .form(&[("user", user), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn cached_pages_are_never_shared_between_people() {
+    let (_upstream, server) = setup().await;
+    let ann = sign_in(&server, "ann").await;
+    let bob = sign_in(&server, "bob").await;
+    for _ in 0..2 {
+        for (cookie, me, other) in [(&ann, "ann", "bob"), (&bob, "bob", "ann")] {
+            let page = server
+                .client()
+                .get(format!("{}/", server.base))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                page.contains(&format!("data-user=\"{me}\"")),
+                "{me} sees their name"
+            );
+            assert!(!page.contains(&format!("data-user=\"{other}\"")));
+        }
+    }
+    // A forged cookie is nobody.
+    let page = server
+        .client()
+        .get(format!("{}/", server.base))
+        .header("cookie", "berth_session=root.99999999999.00")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("data-user="));
+    assert!(page.contains("Sign in"));
+}
+
+const PROXY: &str = r#"
+[auth]
+mode = "trusted-proxy"
+trusted_proxies = ["127.0.0.1"]
+qa = ["group:qa"]
+"#;
+
+/// A write as oauth2-proxy would forward it from a browser.
+async fn proxied_promotion(server: &Server, user: &str, groups: &str) -> u16 {
+    server
+        .client()
+        .post(format!(
+            "{}/api/v1/environments/stg-1/services/app-c",
+            server.base
+        ))
+        .header("origin", &server.base)
+        .header("x-forwarded-user", user)
+        .header("x-forwarded-groups", groups)
+        .json(&json!({"branch": "feature-x"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_identity_and_groups_come_from_its_headers() {
+    let upstream = Upstream::new();
+    upstream.commit("Ann", T0, "environments", ENV_FILES);
+    let server = Server::start_with(&upstream, true, PROXY).await;
+    assert_eq!(proxied_promotion(&server, "dave", "dev,eng").await, 403);
+    assert_eq!(proxied_promotion(&server, "quinn", "eng, qa").await, 200);
+    let author = git(&upstream.bare, &["log", "-1", "--format=%an", "main"], &[]);
+    assert_eq!(author, "quinn");
+    // Local sign-in is off in this mode.
+    let (status, page) = server.get("/login").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("company login"),
+        "the page explains where to sign in"
+    );
+}
+
+#[tokio::test]
+async fn identity_headers_from_an_untrusted_address_are_ignored() {
+    let upstream = Upstream::new();
+    upstream.commit("Ann", T0, "environments", ENV_FILES);
+    let extra = PROXY.replace("127.0.0.1", "10.9.9.9");
+    let server = Server::start_with(&upstream, true, &extra).await;
+    let before = upstream.head();
+    assert_eq!(proxied_promotion(&server, "quinn", "qa").await, 401);
+    assert_eq!(upstream.head(), before);
+}
+
+#[tokio::test]
+async fn local_sign_in_is_refused_on_a_public_address() {
+    let upstream = Upstream::new();
+    let data = tempfile::tempdir().unwrap();
+    let mut config = common::config_for(&upstream, data.path());
+    config.listen = "0.0.0.0:3000".parse().unwrap();
+    let err = berth::startup::build_state(config).await.err().unwrap();
+    assert!(
+        err.contains("only allows it on a loopback address"),
+        "{err}"
+    );
+}
