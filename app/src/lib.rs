@@ -20,7 +20,7 @@ use api::{RefreshAction, RefreshNow, Session};
 use components::ViewerBar;
 use pages::{
     AuditPage, DeleteSandboxPage, EnvironmentPage, LoginPage, NewSandboxPage, NotFound,
-    OverviewPage, PromotePage, SandboxPage, SandboxesPage,
+    OverviewPage, PromotePage, SandboxPage, SandboxesPage, TokensPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sandboxes/:name/delete") view=DeleteSandboxPage ssr=ssr.clone()/>
                     <Route path=path!("/promote") view=PromotePage ssr=ssr.clone()/>
                     <Route path=path!("/audit") view=AuditPage ssr=ssr.clone()/>
+                    <Route path=path!("/tokens") view=TokensPage ssr=ssr.clone()/>
                     <Route path=path!("/login") view=LoginPage ssr/>
                 </Routes>
             </main>

@@ -108,3 +108,21 @@ test("the audit log lists what was done, filterable", async ({ page }, info) => 
   }
   expect(errors).toEqual([]);
 });
+
+test("an API token is shown once, listed, and revoked", async ({ page }, info) => {
+  const errors = watchErrors(page);
+  const label = `e2e-token-${suffix(info.project.name)}`;
+  await signIn(page, info.project.name, "maria", "/tokens");
+  await page.locator('input[name="label"]').fill(label);
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.locator(".fresh-token code.token")).toHaveText(/^berth_[0-9a-f]{64}$/);
+  const row = page.locator("tr.token-row", { hasText: label });
+  await expect(row).toHaveCount(1);
+
+  await page.goto("/tokens");
+  await hydrated(page, info.project.name);
+  await expect(page.locator(".fresh-token")).toHaveCount(0);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.locator("tr.token-row", { hasText: label })).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

@@ -9,6 +9,7 @@ mod refresh;
 mod sandbox_writes;
 mod sandboxes;
 mod session;
+mod tokens;
 
 pub use audit::*;
 pub use environment::*;
@@ -18,6 +19,7 @@ pub use refresh::*;
 pub use sandbox_writes::*;
 pub use sandboxes::*;
 pub use session::*;
+pub use tokens::*;
 
 /// A refused request answers with its own status (400, 403, 409, ...), not
 /// a generic 500, so logs and browsers tell refusals from failures. A plain
@@ -44,4 +46,15 @@ pub(crate) fn with_status<T>(
         }
     }
     result
+}
+
+/// Adds a `Set-Cookie` header to the response being built.
+#[cfg(feature = "ssr")]
+pub(crate) fn set_cookie(cookie: &str) -> Result<(), crate::error::BerthError> {
+    let value = http::HeaderValue::from_str(cookie).map_err(|_| {
+        crate::error::BerthError::Invalid("the cookie is not a valid header".into())
+    })?;
+    leptos::prelude::expect_context::<leptos_axum::ResponseOptions>()
+        .append_header(http::header::SET_COOKIE, value);
+    Ok(())
 }

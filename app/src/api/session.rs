@@ -27,12 +27,7 @@ pub async fn logout() -> Result<(), BerthError> {
 }
 
 #[cfg(feature = "ssr")]
-fn set_cookie(cookie: &str) -> Result<(), BerthError> {
-    let value = http::HeaderValue::from_str(cookie)
-        .map_err(|_| BerthError::Invalid("the session cookie is not a valid header".into()))?;
-    expect_context::<leptos_axum::ResponseOptions>().append_header(http::header::SET_COOKIE, value);
-    Ok(())
-}
+use super::set_cookie;
 
 /// Only a path on this site: a link that signs someone in must not send
 /// them elsewhere afterwards.

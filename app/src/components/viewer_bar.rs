@@ -17,6 +17,7 @@ pub fn ViewerBar() -> impl IntoView {
                         <span class="who" data-user=user.clone()>
                             {user.clone()} " " <span class="role">{role}</span>
                         </span>
+                        <A href="/tokens">"API tokens"</A>
                         {viewer
                             .local_login
                             .then(|| {

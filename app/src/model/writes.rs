@@ -124,6 +124,15 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
+/// A person's API tokens, and the one just created (shown only once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenList {
+    /// The server's clock, so "3 min ago" reads the same on both sides.
+    pub now: i64,
+    pub tokens: Vec<ApiToken>,
+    pub fresh: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiToken {
     pub id: i64,

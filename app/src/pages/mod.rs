@@ -10,6 +10,7 @@ mod overview_page;
 mod promote_page;
 mod sandbox_page;
 mod sandboxes_page;
+mod tokens_page;
 
 pub use audit_page::AuditPage;
 pub use delete_sandbox_page::DeleteSandboxPage;
@@ -21,3 +22,4 @@ pub use overview_page::OverviewPage;
 pub use promote_page::PromotePage;
 pub use sandbox_page::SandboxPage;
 pub use sandboxes_page::SandboxesPage;
+pub use tokens_page::TokensPage;

@@ -59,8 +59,8 @@ fn cacheable(request: &Request) -> bool {
     request.method() == Method::GET
         && !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
-        // The audit log changes without a git refresh (refusals).
-        && !matches!(path, "/healthz" | "/readyz" | "/audit")
+        // The audit log and tokens change without a git refresh.
+        && !matches!(path, "/healthz" | "/readyz" | "/audit" | "/tokens")
         && !request.headers().contains_key(header::AUTHORIZATION)
 }
 
