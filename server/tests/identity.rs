@@ -98,6 +98,7 @@ async fn proxied_promotion(server: &Server, user: &str, groups: &str) -> u16 {
         .header("origin", &server.base)
         .header("x-forwarded-user", user)
         .header("x-forwarded-groups", groups)
+        .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
         .json(&json!({"branch": "feature-x"}))
         .send()
         .await
@@ -115,6 +116,20 @@ async fn behind_a_trusted_proxy_identity_and_groups_come_from_its_headers() {
     assert_eq!(proxied_promotion(&server, "quinn", "eng, qa").await, 200);
     let author = git(&upstream.bare, &["log", "-1", "--format=%an", "main"], &[]);
     assert_eq!(author, "quinn");
+    let entries = server
+        .state
+        .actions
+        .store
+        .audit(&Default::default())
+        .await
+        .unwrap();
+    assert_eq!(entries[0].actor, "quinn");
+    assert_eq!(entries[0].via, "proxy");
+    assert_eq!(entries[0].remote.as_deref(), Some("203.0.113.9"));
+    assert_eq!(
+        entries[1].outcome, "refused",
+        "dave's attempt is recorded too"
+    );
     // Local sign-in is off in this mode.
     let (status, page) = server.get("/login").await;
     assert_eq!(status, 200);

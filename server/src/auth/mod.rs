@@ -149,6 +149,11 @@ impl Gatekeeper {
                     return Ok(None);
                 }
                 let user = user.trim().to_ascii_lowercase();
+                // The person's own address, as the proxy saw it, for the audit log.
+                let remote_text = header(parts, "x-forwarded-for")
+                    .and_then(|list| list.split(',').next())
+                    .map(|ip| ip.trim().to_string())
+                    .or(remote_text);
                 let email = header(parts, &auth.email_header).map(str::to_string);
                 let groups = header(parts, &auth.groups_header)
                     .map(|g| {
