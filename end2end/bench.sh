@@ -43,6 +43,19 @@ measure() {
 wrk -t2 -c50 -d5s "http://$BERTH_LISTEN/" >/dev/null # warm-up
 echo
 measure "GET / (anonymous, served from the 1 s page cache)"
-# A cookie makes every request render the page: the cost without the cache.
-measure "GET / (with a cookie, rendered every time)" -H "Cookie: bench=1"
+# A signed-in person gets pages of their own, cached per session.
+session=$(curl -fs -o /dev/null -D - -X POST "http://$BERTH_LISTEN/api/login" \
+  -H "origin: http://$BERTH_LISTEN" -H "accept: text/html" --data "user=bench&next=/" \
+  | awk -F'[ ;]' 'tolower($1) == "set-cookie:" {print $2}')
+measure "GET / (signed in, cached per session)" -H "Cookie: $session"
+# A different query string on every request misses the cache: the cost of
+# rendering the page each time.
+cat > target/bench-unique.lua <<'LUA'
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "/?n=" .. counter)
+end
+LUA
+measure "GET /?n=<unique> (rendered every time)" -s target/bench-unique.lua
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$PID/status)"

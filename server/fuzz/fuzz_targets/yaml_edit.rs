@@ -13,7 +13,10 @@ fuzz_target!(|input: (&str, &str, &str)| {
         let parsed = parse_environment_file("f.yaml", &after);
         assert_eq!(parsed.branch_of(service), Some(branch));
         for entry in before.entries.iter().filter(|e| e.service != service) {
-            assert_eq!(parsed.branch_of(&entry.service), Some(entry.branch.as_str()));
+            assert_eq!(
+                parsed.branch_of(&entry.service),
+                Some(entry.branch.as_str())
+            );
         }
     }
 });
