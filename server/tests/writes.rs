@@ -379,3 +379,37 @@ async fn a_cross_site_form_post_is_refused_before_anything_runs() {
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(upstream.head(), before);
 }
+
+#[tokio::test]
+async fn a_project_promotion_moves_several_services_in_one_commit() {
+    let (upstream, server) = setup().await;
+    let quinn = berth::auth::Identity {
+        user: "quinn".into(),
+        email: "quinn@x".into(),
+        groups: vec![],
+        role: app::model::Role::Qa,
+        via: berth::auth::Via::Session,
+        remote: None,
+    };
+    let before = upstream.head();
+    let changes = [
+        ("app-a".to_string(), "release/2.0".to_string()),
+        ("app-c".to_string(), "feature-x".to_string()),
+    ];
+    let result = server
+        .state
+        .actions
+        .promote(&quinn, "stg-1", &changes)
+        .await
+        .unwrap();
+    let sha = result.commit.unwrap();
+    let parents = git(&upstream.bare, &["rev-list", "--parents", "-n1", &sha], &[]);
+    assert_eq!(parents, format!("{sha} {before}"), "one commit on top");
+    assert_eq!(
+        file_at_head(&upstream, "environments/stg-1.yaml"),
+        "# Stg-1: project photo-books\napp-a: \"release/2.0\"\n\napp-c: feature-x  # pinned"
+    );
+    let message = git(&upstream.bare, &["log", "-1", "--format=%B", "main"], &[]);
+    assert!(message.starts_with("Point stg-1 at app-a=release/2.0, app-c=feature-x"));
+    assert!(message.contains("Berth-Action: promote-project"));
+}
