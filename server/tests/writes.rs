@@ -413,3 +413,31 @@ async fn a_project_promotion_moves_several_services_in_one_commit() {
     assert!(message.starts_with("Point stg-1 at app-a=release/2.0, app-c=feature-x"));
     assert!(message.contains("Berth-Action: promote-project"));
 }
+
+#[tokio::test]
+async fn a_hand_edit_after_berths_push_is_never_mistaken_for_no_change() {
+    let (upstream, server) = setup().await;
+    let quinn = server.token("quinn").await;
+    let (status, _) = promote(&server, Some(&quinn), "stg-1", "app-a", "feature-x").await;
+    assert_eq!(status, 200);
+    // Someone puts it back by hand, behind Berth's back.
+    git(
+        &upstream.work,
+        &["pull", "--quiet", "--rebase", "origin", "main"],
+        &[],
+    );
+    let text = file_at_head(&upstream, "environments/stg-1.yaml").replace("feature-x", "main");
+    upstream.commit(
+        "Hand",
+        T0 + 5,
+        "back to main",
+        &[("environments/stg-1.yaml", Some(&text))],
+    );
+    let (status, body) = promote(&server, Some(&quinn), "stg-1", "app-a", "feature-x").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["commit"].is_string(),
+        "the change is committed again: {body}"
+    );
+    assert!(file_at_head(&upstream, "environments/stg-1.yaml").contains("app-a: \"feature-x\""));
+}

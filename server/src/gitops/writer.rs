@@ -65,6 +65,9 @@ struct BranchWriter {
     git: Git,
     /// The queue: tokio's mutex is fair, so edits apply in arrival order.
     queue: Mutex<()>,
+    /// The commit this writer pushed last, while nothing else is known to
+    /// have moved the branch since.
+    last_pushed: std::sync::Mutex<Option<String>>,
 }
 
 pub struct Writer {
@@ -89,6 +92,7 @@ impl Writer {
                     repo: repo.clone(),
                     git: Git::new(dir, repo.credentials.clone()),
                     queue: Mutex::new(()),
+                    last_pushed: std::sync::Mutex::new(None),
                 };
                 (repo.name.clone(), Arc::new(writer))
             })
@@ -119,8 +123,7 @@ impl Writer {
         let branch = self.branch(repository)?;
         let (head, current) = {
             let _turn = branch.queue.lock().await;
-            branch.fetch().await?;
-            let head = branch.head().await?;
+            let head = branch.fetch().await?;
             let current = branch.read(&head, change.file()).await?;
             (head, current)
         };
@@ -155,14 +158,22 @@ impl Writer {
         let _turn = branch.queue.lock().await;
         let message = self.message(change, author);
         let mut backoff = Duration::from_millis(20);
+        // Right after this writer's own push, the remote head is known: the
+        // next edit is built on it without a fetch. If someone else pushed
+        // meanwhile, the push is refused and the next attempt fetches.
+        let mut known_head = branch.last_pushed.lock().expect("writer lock").take();
         for attempt in 1..=self.max_attempts {
-            branch.fetch().await?;
-            let head = branch.head().await?;
+            let (head, fetched) = match known_head.take() {
+                Some(head) => (head, false),
+                None => (branch.fetch().await?, true),
+            };
             let current = branch.read(&head, change.file()).await?;
-            let next = match change
-                .apply(current.as_deref())
-                .map_err(WriteError::Conflict)?
-            {
+            let applied = change.apply(current.as_deref());
+            if !fetched && !matches!(applied, Ok(Applied::Write(_))) {
+                // "Nothing to do" and conflicts are only told from a fresh head.
+                continue;
+            }
+            let next = match applied.map_err(WriteError::Conflict)? {
                 Applied::Unchanged(why) => return Ok(Outcome::Unchanged(why)),
                 Applied::Write(next) => next,
             };
@@ -178,12 +189,13 @@ impl Writer {
                 .await?;
             match branch.push(&commit).await? {
                 Pushed::Yes => {
+                    *branch.last_pushed.lock().expect("writer lock") = Some(commit.clone());
                     return Ok(Outcome::Committed {
                         sha: commit,
                         diff: unified_diff(change.file(), current.as_deref(), next.as_deref()),
                         message,
                         attempts: attempt,
-                    })
+                    });
                 }
                 Pushed::Behind => {
                     tracing::info!(
@@ -229,15 +241,11 @@ impl BranchWriter {
         format!("refs/heads/{}", self.repo.branch)
     }
 
-    async fn fetch(&self) -> Result<(), GitError> {
+    /// Fetches the branch and returns its head.
+    async fn fetch(&self) -> Result<String, GitError> {
         self.git
             .sync_mirror(&self.repo.url, &self.repo.branch)
             .await
-            .map(|_| ())
-    }
-
-    async fn head(&self) -> Result<String, GitError> {
-        self.git.rev_parse(&self.branch_ref()).await
     }
 
     async fn read(&self, head: &str, path: &str) -> Result<Option<String>, GitError> {

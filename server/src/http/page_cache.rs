@@ -25,6 +25,10 @@ use crate::readmodel::ReadModel;
 const TTL: Duration = Duration::from_secs(1);
 const MAX_ENTRIES: usize = 512;
 const MAX_BODY: usize = 4 * 1024 * 1024;
+/// All cached bodies together: an overview of 60 services is ~180 KB, so a
+/// count limit alone would let many distinct URLs (or sessions) hold tens
+/// of MiB for a second.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct PageCache {
@@ -109,8 +113,14 @@ pub async fn cache_pages(State(cache): State<PageCache>, request: Request, next:
             .expect("static response");
     };
     let mut entries = cache.entries.lock().expect("page cache lock");
-    if entries.len() >= MAX_ENTRIES {
-        entries.clear();
+    let held: usize = entries.values().map(|e| e.body.len()).sum();
+    if entries.len() >= MAX_ENTRIES || held + body.len() > MAX_BYTES {
+        // Expired entries go first; if that is not enough, everything does.
+        entries.retain(|_, e| e.generation == generation && e.stored.elapsed() <= TTL);
+        let held: usize = entries.values().map(|e| e.body.len()).sum();
+        if entries.len() >= MAX_ENTRIES || held + body.len() > MAX_BYTES {
+            entries.clear();
+        }
     }
     entries.insert(
         key,
