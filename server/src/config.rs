@@ -128,6 +128,9 @@ pub struct ServiceConfig {
     /// Git URL of the source repository, to offer and check branch names.
     #[serde(default)]
     pub git_url: Option<String>,
+    /// How to read `git_url`, by reference like a repository's.
+    #[serde(default)]
+    pub credentials: Credentials,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

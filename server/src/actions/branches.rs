@@ -8,7 +8,10 @@ use std::{
 
 use tokio::sync::Mutex;
 
-use crate::{config::ServiceConfig, gitops::git::Git};
+use crate::{
+    config::{Credentials, ServiceConfig},
+    gitops::git::Git,
+};
 
 const FRESH_FOR: Duration = Duration::from_secs(60);
 
@@ -38,7 +41,7 @@ impl BranchCache {
                 }
             }
         }
-        let list = ls_remote(url)
+        let list = ls_remote(url, &service.credentials)
             .await
             .map_err(|err| format!("cannot list the branches of {}: {err}", service.name))?;
         self.lists
@@ -66,9 +69,9 @@ impl BranchCache {
     }
 }
 
-async fn ls_remote(url: &str) -> Result<Vec<String>, String> {
+async fn ls_remote(url: &str, credentials: &Credentials) -> Result<Vec<String>, String> {
     // `ls-remote` needs no repository; run it from the temp dir.
-    let git = Git::new(std::env::temp_dir(), Default::default());
+    let git = Git::new(std::env::temp_dir(), credentials.clone());
     let out = git
         .run(&["ls-remote", "--heads", url])
         .await
