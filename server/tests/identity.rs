@@ -41,6 +41,17 @@ async fn sign_in(server: &Server, user: &str) -> String {
     cookie.split(';').next().unwrap().to_string()
 }
 
+async fn overview_with(server: &Server, cookie: &str) -> String {
+    let response = server
+        .client()
+        .get(format!("{}/", server.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn cached_pages_are_never_shared_between_people() {
     let (_upstream, server) = setup().await;
@@ -48,16 +59,7 @@ async fn cached_pages_are_never_shared_between_people() {
     let bob = sign_in(&server, "bob").await;
     for _ in 0..2 {
         for (cookie, me, other) in [(&ann, "ann", "bob"), (&bob, "bob", "ann")] {
-            let page = server
-                .client()
-                .get(format!("{}/", server.base))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let page = overview_with(&server, cookie).await;
             assert!(
                 page.contains(&format!("data-user=\"{me}\"")),
                 "{me} sees their name"
@@ -66,16 +68,7 @@ async fn cached_pages_are_never_shared_between_people() {
         }
     }
     // A forged cookie is nobody.
-    let page = server
-        .client()
-        .get(format!("{}/", server.base))
-        .header("cookie", "berth_session=root.99999999999.00")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = overview_with(&server, "berth_session=root.99999999999.00").await;
     assert!(!page.contains("data-user="));
     assert!(page.contains("Sign in"));
 }

@@ -25,8 +25,6 @@ pub struct Author {
 pub enum Outcome {
     Committed {
         sha: String,
-        diff: String,
-        message: String,
         /// How many pushes it took; more than one means someone else pushed
         /// in between and the edit was re-applied on their commit.
         attempts: u32,
@@ -37,7 +35,6 @@ pub enum Outcome {
 /// What the person would commit, computed on the current head.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preview {
-    pub head: String,
     pub diff: String,
     pub message: String,
     /// Set when there is nothing to commit.
@@ -121,11 +118,10 @@ impl Writer {
         author: &Author,
     ) -> Result<Preview, WriteError> {
         let branch = self.branch(repository)?;
-        let (head, current) = {
+        let current = {
             let _turn = branch.queue.lock().await;
             let head = branch.fetch().await?;
-            let current = branch.read(&head, change.file()).await?;
-            (head, current)
+            branch.read(&head, change.file()).await?
         };
         let message = self.message(change, author);
         match change
@@ -133,13 +129,11 @@ impl Writer {
             .map_err(WriteError::Conflict)?
         {
             Applied::Unchanged(why) => Ok(Preview {
-                head,
                 diff: String::new(),
                 message,
                 unchanged: Some(why),
             }),
             Applied::Write(next) => Ok(Preview {
-                head,
                 diff: unified_diff(change.file(), current.as_deref(), next.as_deref()),
                 message,
                 unchanged: None,
@@ -192,8 +186,6 @@ impl Writer {
                     *branch.last_pushed.lock().expect("writer lock") = Some(commit.clone());
                     return Ok(Outcome::Committed {
                         sha: commit,
-                        diff: unified_diff(change.file(), current.as_deref(), next.as_deref()),
-                        message,
                         attempts: attempt,
                     });
                 }
