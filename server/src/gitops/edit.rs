@@ -30,7 +30,8 @@ pub fn set_branches(
             .collect();
         match matches.as_slice() {
             [] => {
-                appended.push(format!("{}: {}", render_key(service), quote(branch)));
+                // New entries are written the way the contract shows them: `app-a: "x"`.
+                appended.push(format!("{}: {}", scalar(service), double_quoted(branch)));
                 changed = true;
             }
             [(_, value)] => {
@@ -154,19 +155,25 @@ fn scalar_end(chars: &[char], start: usize, style: ScalarStyle) -> Option<usize>
 }
 
 fn double_quoted(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    let escaped: String = value
+        .chars()
+        .map(|c| match c {
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            c if c.is_control() => format!("\\u{:04x}", c as u32),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("\"{escaped}\"")
 }
 
-/// New entries are written the way the contract shows them: `app-a: "x"`.
-fn quote(value: &str) -> String {
-    double_quoted(value)
-}
-
-fn render_key(service: &str) -> String {
-    if plain_is_safe(service) {
-        service.to_string()
+/// A scalar as Berth writes it: plain when YAML reads it back unchanged,
+/// double-quoted otherwise (a key comment may hold `#` or `: `).
+pub(super) fn scalar(value: &str) -> String {
+    if plain_is_safe(value) {
+        value.to_string()
     } else {
-        double_quoted(service)
+        double_quoted(value)
     }
 }
 
@@ -180,6 +187,7 @@ fn plain_is_safe(value: &str) -> bool {
         && !value.contains(": ")
         && !value.contains(" #")
         && !value.ends_with(':')
+        && !value.chars().any(char::is_control)
         && matches!(
             yaml::parse(&format!("k: {value}")),
             Ok(Some(Node::Mapping { ref entries, .. }))

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
+    edit::scalar,
     files::parse_sandbox_file,
     ssh::{parse_public_key, ParsedKey},
 };
@@ -115,34 +116,6 @@ pub fn render_sandbox(
         _ => Err(format!(
             "Berth could not write {file} so that it reads back the same; nothing was committed"
         )),
-    }
-}
-
-/// Plain when YAML reads it back unchanged, double-quoted otherwise (a key
-/// comment may hold `#` or `: `).
-fn scalar(value: &str) -> String {
-    let plain_ok = !value.is_empty()
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.ends_with(':')
-        && value
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && value.chars().all(|c| !c.is_control());
-    if plain_ok {
-        value.to_string()
-    } else {
-        let escaped: String = value
-            .chars()
-            .map(|c| match c {
-                '"' => "\\\"".to_string(),
-                '\\' => "\\\\".to_string(),
-                c if c.is_control() => format!("\\u{:04x}", c as u32),
-                c => c.to_string(),
-            })
-            .collect();
-        format!("\"{escaped}\"")
     }
 }
 
