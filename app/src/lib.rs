@@ -3,6 +3,7 @@
 
 pub mod api;
 mod components;
+pub mod cookies;
 pub mod error;
 pub mod model;
 mod pages;

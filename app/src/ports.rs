@@ -30,8 +30,12 @@ pub fn dashboard() -> Result<DashboardHandle, BerthError> {
 pub trait Operations: Send + Sync + 'static {
     async fn viewer(&self, request: &Parts) -> Result<Viewer, BerthError>;
     /// The `Set-Cookie` value for a person signing in as `user`.
-    fn login(&self, user: &str) -> Result<String, BerthError>;
-    fn logout(&self) -> String;
+    async fn login(&self, user: &str) -> Result<String, BerthError>;
+    /// Ends the request's session (or, with `everywhere`, all of its
+    /// person's sessions) and returns the `Set-Cookie` value that clears it.
+    async fn logout(&self, request: &Parts, everywhere: bool) -> Result<String, BerthError>;
+    /// Whether cookies Berth sets must be marked `Secure`.
+    fn secure_cookies(&self) -> bool;
     async fn promotion_plan(
         &self,
         request: &Parts,
@@ -74,8 +78,14 @@ pub trait Operations: Send + Sync + 'static {
         query: AuditQuery,
     ) -> Result<Vec<AuditEntry>, BerthError>;
     async fn tokens(&self, request: &Parts) -> Result<Vec<ApiToken>, BerthError>;
-    /// Returns the new token, the only time it is shown.
-    async fn create_token(&self, request: &Parts, label: &str) -> Result<String, BerthError>;
+    /// Returns the new token, the only time it is shown. It expires after
+    /// `days`.
+    async fn create_token(
+        &self,
+        request: &Parts,
+        label: &str,
+        days: u32,
+    ) -> Result<String, BerthError>;
     async fn revoke_token(&self, request: &Parts, id: i64) -> Result<(), BerthError>;
 }
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, watchErrors } from "./helpers";
+import { hydrated, signIn, watchErrors } from "./helpers";
 
 test("the overview shows every lane, the demo notice and where each service runs", async ({ page }, info) => {
   const errors = watchErrors(page);
@@ -100,6 +100,9 @@ test("the refresh button reloads the data, with or without JavaScript", async ({
   const errors = watchErrors(page);
   await page.goto("/");
   await hydrated(page, info.project.name);
+  // Fetching the repositories on demand is for signed-in people only.
+  await expect(page.getByRole("button", { name: "Refresh" })).toHaveCount(0);
+  await signIn(page, info.project.name, "ann");
   await page.getByRole("button", { name: "Refresh" }).click();
   await expect(page).toHaveURL(/\/\??$/);
   await expect(page.locator(".as-of").first()).toContainText(/as of commit [0-9a-f]{7}, \d+ s ago/);

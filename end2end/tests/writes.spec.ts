@@ -101,9 +101,22 @@ test("a developer may not change Stg and sees why", async ({ page }, info) => {
 
 test("the audit log lists what was done, filterable", async ({ page }, info) => {
   const errors = watchErrors(page);
-  await signIn(page, info.project.name, "admin", "/audit?outcome=committed");
-  await expect(page.locator("table.audit tbody tr").first()).toBeVisible();
-  for (const row of await page.locator("table.audit tbody tr").all()) {
+  // An entry of its own, so this test does not depend on the ones before it.
+  const name = `e2e-audit-${suffix(info.project.name)}`;
+  await signIn(page, info.project.name, "admin", "/sandboxes/new");
+  await expect(page).toHaveURL(/\/sandboxes\/new$/);
+  await page.locator('input[name="name"]').fill(name);
+  await page.locator('textarea[name="keys"]').fill(KEY);
+  await page.getByRole("button", { name: "Preview" }).click();
+  await page.getByRole("button", { name: "Commit and create the sandbox" }).click();
+  await expect(page).toHaveURL(new RegExp(`/sandboxes/${name}\\?created=[0-9a-f]{40}`));
+
+  await page.goto("/audit?outcome=committed");
+  await hydrated(page, info.project.name);
+  const rows = page.locator("table.audit tbody tr");
+  await expect(rows.first()).toContainText(`sandbox/${name}`);
+  await expect(rows.first()).toContainText("admin");
+  for (const row of await rows.all()) {
     await expect(row).toHaveAttribute("data-outcome", "committed");
   }
   expect(errors).toEqual([]);

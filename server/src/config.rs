@@ -7,6 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+pub use app::model::EnvironmentKind;
 use app::model::Role;
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -22,6 +23,13 @@ use crate::gitops::sandbox_edit::KeyPolicy;
 pub struct Config {
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Host names (`name` or `name:port`) Berth answers to; any when empty.
+    /// In local mode loopback names always work and these add to them.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// The largest request body Berth reads; bigger ones get 413.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     /// Defaults to an SQLite file in the data dir.
@@ -29,6 +37,10 @@ pub struct Config {
     pub database_url: Option<String>,
     #[serde(default = "default_refresh")]
     pub refresh_interval_secs: u64,
+    /// Any git command (fetch, push, ls-remote) that takes longer is
+    /// stopped, so a hung remote cannot block a writer's queue for good.
+    #[serde(default = "default_git_timeout")]
+    pub git_timeout_secs: u64,
     #[serde(default)]
     pub log_format: LogFormat,
     /// A notice shown on every page, e.g. that the data is a demo.
@@ -133,14 +145,6 @@ pub struct ServiceConfig {
     pub credentials: Credentials,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EnvironmentKind {
-    Prod,
-    Stg,
-    Dev,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
@@ -215,6 +219,12 @@ impl Default for SandboxConfig {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 3000))
+}
+fn default_git_timeout() -> u64 {
+    120
+}
+fn default_max_body_bytes() -> usize {
+    1024 * 1024
 }
 fn default_data_dir() -> PathBuf {
     PathBuf::from("./.berth")
@@ -320,6 +330,10 @@ impl Config {
         Ok(config)
     }
 
+    pub fn git_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.git_timeout_secs)
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
@@ -353,6 +367,9 @@ impl Config {
         known_repo(&self.sandboxes.repository, "[sandboxes]")?;
         if self.refresh_interval_secs == 0 {
             return Err("refresh_interval_secs must be at least 1".into());
+        }
+        if self.git_timeout_secs == 0 {
+            return Err("git_timeout_secs must be at least 1".into());
         }
         Ok(())
     }

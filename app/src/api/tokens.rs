@@ -18,18 +18,11 @@ pub async fn list_tokens() -> Result<TokenList, BerthError> {
         .headers
         .get(http::header::COOKIE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|cookies| {
-            cookies
-                .split(';')
-                .filter_map(|pair| pair.trim().split_once('='))
-                .find(|(name, _)| *name == FRESH)
-                .map(|(_, value)| value.to_string())
-        })
-        .filter(|value| !value.is_empty());
+        .and_then(|cookies| crate::cookies::cookie_value(cookies, FRESH))
+        .filter(|value| !value.is_empty())
+        .map(str::to_string);
     if fresh.is_some() {
-        set_cookie(&format!(
-            "{FRESH}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
-        ))?;
+        set_cookie(&fresh_cookie("", 0))?;
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -38,17 +31,34 @@ pub async fn list_tokens() -> Result<TokenList, BerthError> {
     Ok(TokenList { now, tokens, fresh })
 }
 
+/// The `Set-Cookie` value of the one-minute cookie, `Secure` when Berth's
+/// session cookies are.
+#[cfg(feature = "ssr")]
+fn fresh_cookie(value: &str, max_age: u32) -> String {
+    let secure = match crate::ports::operations() {
+        Ok(operations) if operations.secure_cookies() => "; Secure",
+        _ => "",
+    };
+    format!("{FRESH}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+}
+
+/// Creates a token that lives `days` (90 unless the form says otherwise).
 #[server(endpoint = "create_token")]
-pub async fn create_token(label: String) -> Result<(), BerthError> {
+pub async fn create_token(
+    label: String,
+    #[server(default)] days: Option<u32>,
+) -> Result<(), BerthError> {
     let request = crate::ports::request_parts().await?;
     let operations = crate::ports::operations()?;
-    let token = super::with_status(operations.create_token(&request, &label).await)?;
-    set_cookie(&format!(
-        "{FRESH}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60"
-    ))?;
+    let days = days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    let token = super::with_status(operations.create_token(&request, &label, days).await)?;
+    set_cookie(&fresh_cookie(&token, 60))?;
     leptos_axum::redirect("/tokens");
     Ok(())
 }
+
+/// How long a new token lives unless the person picks otherwise.
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 
 #[server(endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), BerthError> {

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::refresh_action,
+    components::WithViewer,
     model::{ago, short_sha, Freshness},
 };
 
@@ -40,11 +41,24 @@ pub fn FreshnessBar(freshness: Freshness) -> impl IntoView {
                         </a>
                     }
                 })}
-            <ActionForm action=refresh attr:class="refresh">
-                <button type="submit" disabled=move || refresh.pending().get()>
-                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
-                </button>
-            </ActionForm>
+            // Only signed-in people may make Berth fetch now (the server
+            // refuses others); everyone gets the interval's refreshes.
+            <WithViewer render=move |viewer| {
+                viewer
+                    .user
+                    .is_some()
+                    .then(|| {
+                        view! {
+                            <ActionForm action=refresh attr:class="refresh">
+                                <button type="submit" disabled=move || refresh.pending().get()>
+                                    {move || {
+                                        if refresh.pending().get() { "Refreshing…" } else { "Refresh" }
+                                    }}
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+            }/>
         </div>
     }
 }

@@ -25,6 +25,16 @@ pub fn ViewerBar() -> impl IntoView {
                                     <ActionForm action=logout attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>
                                     </ActionForm>
+                                    <ActionForm action=logout attr:class="inline">
+                                        <input type="hidden" name="everywhere" value="true"/>
+                                        <button
+                                            type="submit"
+                                            class="link"
+                                            title="End every session of yours, in every browser"
+                                        >
+                                            "Sign out everywhere"
+                                        </button>
+                                    </ActionForm>
                                 }
                             })}
                     }

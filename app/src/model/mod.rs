@@ -45,7 +45,9 @@ pub struct FileProblem {
     pub message: String,
 }
 
+/// What an environment is for; `kind = "stg"` in berth.toml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EnvironmentKind {
     Prod,
     Stg,
@@ -177,6 +179,16 @@ pub fn ago(now: i64, then: i64) -> String {
     }
 }
 
+/// "in 3 d" from two unix times; for what ends in the future.
+pub fn until(now: i64, then: i64) -> String {
+    let secs = (then - now).max(0);
+    match secs {
+        0..=3599 => format!("in {} min", secs / 60),
+        3600..=86_399 => format!("in {} h", secs / 3600),
+        _ => format!("in {} d", secs / 86_400),
+    }
+}
+
 pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
@@ -196,6 +208,9 @@ mod tests {
             "0 s ago",
             "clock skew never shows a negative age"
         );
+        assert_eq!(until(0, 90 * 86_400), "in 90 d");
+        assert_eq!(until(0, 7_200), "in 2 h");
+        assert_eq!(until(100, 0), "in 0 min");
     }
 }
 

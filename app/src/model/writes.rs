@@ -109,7 +109,8 @@ pub struct AuditEntry {
     pub action: String,
     pub target: String,
     pub detail: String,
-    /// committed, unchanged, refused or failed.
+    /// committed, unchanged, refused or failed; `accepted` while the
+    /// write is under way (and after a crash in the middle of one).
     pub outcome: String,
     pub message: String,
     pub commit: Option<String>,
@@ -121,7 +122,70 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub outcome: Option<String>,
     pub target: Option<String>,
+    /// Only entries older than this id: the cursor of the next page.
+    pub before: Option<i64>,
     pub limit: Option<i64>,
+}
+
+impl AuditQuery {
+    pub const DEFAULT_LIMIT: i64 = 100;
+    pub const MAX_LIMIT: i64 = 500;
+
+    /// How many entries one page holds.
+    pub fn page_size(&self) -> i64 {
+        self.limit
+            .unwrap_or(Self::DEFAULT_LIMIT)
+            .clamp(1, Self::MAX_LIMIT)
+    }
+
+    /// The audit page with these filters, older than `before` when given.
+    pub fn href(&self, before: Option<i64>) -> String {
+        let mut params = Vec::new();
+        for (key, value) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("outcome", &self.outcome),
+            ("target", &self.target),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                params.push(format!("{key}={}", super::encode_query(value)));
+            }
+        }
+        if let Some(limit) = self.limit {
+            params.push(format!("limit={limit}"));
+        }
+        if let Some(before) = before {
+            params.push(format!("before={before}"));
+        }
+        if params.is_empty() {
+            "/audit".into()
+        } else {
+            format!("/audit?{}", params.join("&"))
+        }
+    }
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct AuditLogPage {
+    pub entries: Vec<AuditEntry>,
+    /// The `before` of the next (older) page; `None` on the last page.
+    pub next_before: Option<i64>,
+}
+
+impl AuditLogPage {
+    /// From the store's answer, which carries one row more than a page
+    /// when an older page exists: that row only says so and is dropped.
+    pub fn new(mut entries: Vec<AuditEntry>, query: &AuditQuery) -> AuditLogPage {
+        let size = query.page_size() as usize;
+        let more = entries.len() > size;
+        entries.truncate(size);
+        let next_before = more.then(|| entries.last().map(|e| e.id)).flatten();
+        AuditLogPage {
+            entries,
+            next_before,
+        }
+    }
 }
 
 /// A person's API tokens, and the one just created (shown only once).
@@ -139,6 +203,8 @@ pub struct ApiToken {
     pub label: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// Tokens made before expiry existed may have none.
+    pub expires_at: Option<i64>,
 }
 
 /// A link on a grid cell that opens the promotion form prefilled.

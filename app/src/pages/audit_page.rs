@@ -5,24 +5,24 @@ use leptos_router::{components::Form, hooks::use_query_map};
 use crate::components::Loaded;
 use crate::{
     api::get_audit,
-    model::{short_sha, AuditEntry, AuditQuery},
+    model::{short_sha, AuditEntry, AuditLogPage, AuditQuery},
 };
 
-/// Every write attempt made through Berth, newest first.
+/// Every write attempt made through Berth, newest first, a page at a time.
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let field = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
-    let entries = Resource::new(
-        move || AuditQuery {
-            actor: field("actor"),
-            action: field("action"),
-            outcome: field("outcome"),
-            target: field("target"),
-            limit: None,
-        },
-        get_audit,
-    );
+    let number = move |key: &str| field(key).and_then(|v| v.parse::<i64>().ok());
+    let audit_query = move || AuditQuery {
+        actor: field("actor"),
+        action: field("action"),
+        outcome: field("outcome"),
+        target: field("target"),
+        before: number("before"),
+        limit: number("limit"),
+    };
+    let entries = Resource::new(audit_query, get_audit);
     let text = move |key: &'static str| move || field(key).unwrap_or_default();
     view! {
         <Title text="Audit log"/>
@@ -41,7 +41,7 @@ pub fn AuditPage() -> impl IntoView {
             <label>
                 "Outcome "
                 <select name="outcome">
-                    {["", "committed", "unchanged", "refused", "failed"]
+                    {["", "committed", "unchanged", "refused", "failed", "accepted"]
                         .into_iter()
                         .map(|o| view! { <option value=o selected=move || field("outcome").as_deref() == Some(o)>{if o.is_empty() { "any" } else { o }}</option> })
                         .collect_view()}
@@ -50,7 +50,29 @@ pub fn AuditPage() -> impl IntoView {
             <label>"Target " <input type="search" name="target" value=text("target")/></label>
             <button type="submit">"Filter"</button>
         </Form>
-        <Loaded data=entries render=|entries| view! { <AuditTable entries/> }/>
+        <Loaded
+            data=entries
+            render=move |page: AuditLogPage| {
+                let query = audit_query();
+                view! {
+                    <AuditTable entries=page.entries/>
+                    <Paging query next_before=page.next_before/>
+                }
+            }
+        />
+    }
+}
+
+/// Plain links, so paging works without JavaScript; the filters stay.
+#[component]
+fn Paging(query: AuditQuery, next_before: Option<i64>) -> impl IntoView {
+    let newest = query.before.is_some().then(|| query.href(None));
+    let older = next_before.map(|before| query.href(Some(before)));
+    view! {
+        <nav class="paging">
+            {newest.map(|href| view! { <a href=href rel="first">"← Newest entries"</a> " " })}
+            {older.map(|href| view! { <a href=href rel="next" class="older">"Older entries →"</a> })}
+        </nav>
     }
 }
 
@@ -122,6 +144,68 @@ fn utc(at: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::{AuditEntry, AuditLogPage, AuditQuery};
+
+    fn entry(id: i64) -> AuditEntry {
+        AuditEntry {
+            id,
+            at: 0,
+            actor: "ann".into(),
+            via: "token".into(),
+            remote: None,
+            action: "promote".into(),
+            target: "dev".into(),
+            detail: String::new(),
+            outcome: "committed".into(),
+            message: String::new(),
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn a_page_knows_whether_an_older_one_exists() {
+        let query = AuditQuery {
+            limit: Some(2),
+            ..Default::default()
+        };
+        let page = AuditLogPage::new(vec![entry(9), entry(7), entry(5)], &query);
+        assert_eq!(page.entries.len(), 2);
+        assert_eq!(page.next_before, Some(7));
+        let last = AuditLogPage::new(vec![entry(3), entry(1)], &query);
+        assert_eq!((last.entries.len(), last.next_before), (2, None));
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        let size = |limit| {
+            AuditQuery {
+                limit,
+                ..Default::default()
+            }
+            .page_size()
+        };
+        assert_eq!(size(None), 100);
+        assert_eq!(size(Some(0)), 1);
+        assert_eq!(size(Some(10_000)), 500);
+    }
+
+    #[test]
+    fn paging_links_keep_the_filters() {
+        let query = AuditQuery {
+            actor: Some("ann lee".into()),
+            outcome: Some("refused".into()),
+            target: Some(String::new()),
+            before: Some(40),
+            ..Default::default()
+        };
+        assert_eq!(
+            query.href(Some(12)),
+            "/audit?actor=ann%20lee&outcome=refused&before=12"
+        );
+        assert_eq!(query.href(None), "/audit?actor=ann%20lee&outcome=refused");
+        assert_eq!(AuditQuery::default().href(None), "/audit");
+    }
+
     #[test]
     fn utc_dates() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00");

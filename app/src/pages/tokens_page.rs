@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::{
     api::{list_tokens, CreateToken, RevokeToken},
     components::{ErrorBox, Loaded},
-    model::{ago, TokenList},
+    model::{ago, until, TokenList},
 };
 
 /// API tokens for scripts: each acts as the person who made it.
@@ -26,6 +26,15 @@ pub fn TokensPage() -> impl IntoView {
         <ActionForm action=create attr:class="confirm">
             <label>
                 "Label " <input type="text" name="label" required maxlength="80" placeholder="e.g. ci-release"/>
+            </label>
+            <label>
+                "Expires in "
+                <select name="days">
+                    <option value="7">"7 days"</option>
+                    <option value="30">"30 days"</option>
+                    <option value="90" selected>"90 days"</option>
+                    <option value="365">"365 days"</option>
+                </select>
             </label>
             <button type="submit" class="primary">"Create token"</button>
         </ActionForm>
@@ -50,6 +59,7 @@ fn TokenTable(list: TokenList, revoke: ServerAction<RevokeToken>) -> impl IntoVi
                     <th scope="col">"Label"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col">"Last used"</th>
+                    <th scope="col">"Expires"</th>
                     <th scope="col"></th>
                 </tr>
             </thead>
@@ -64,6 +74,7 @@ fn TokenTable(list: TokenList, revoke: ServerAction<RevokeToken>) -> impl IntoVi
                                 <td>{t.label}</td>
                                 <td>{ago(now, t.created_at)}</td>
                                 <td>{last}</td>
+                                <td>{t.expires_at.map(|at| until(now, at)).unwrap_or_else(|| "never".into())}</td>
                                 <td>
                                     <ActionForm action=revoke attr:class="inline">
                                         <input type="hidden" name="id" value=t.id.to_string()/>

@@ -15,9 +15,9 @@ use crate::{
 
 const FRESH_FOR: Duration = Duration::from_secs(60);
 
-#[derive(Default)]
 pub struct BranchCache {
     lists: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+    git_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,13 @@ pub enum BranchCheck {
 }
 
 impl BranchCache {
+    pub fn new(git_timeout: Duration) -> BranchCache {
+        BranchCache {
+            lists: Mutex::default(),
+            git_timeout,
+        }
+    }
+
     /// The service's branches, sorted; empty when it has no `git_url`.
     pub async fn list(&self, service: &ServiceConfig, fresh: bool) -> Result<Vec<String>, String> {
         let Some(url) = &service.git_url else {
@@ -41,7 +48,7 @@ impl BranchCache {
                 }
             }
         }
-        let list = ls_remote(url, &service.credentials)
+        let list = ls_remote(url, &service.credentials, self.git_timeout)
             .await
             .map_err(|err| format!("cannot list the branches of {}: {err}", service.name))?;
         self.lists
@@ -69,9 +76,13 @@ impl BranchCache {
     }
 }
 
-async fn ls_remote(url: &str, credentials: &Credentials) -> Result<Vec<String>, String> {
+async fn ls_remote(
+    url: &str,
+    credentials: &Credentials,
+    timeout: Duration,
+) -> Result<Vec<String>, String> {
     // `ls-remote` needs no repository; run it from the temp dir.
-    let git = Git::new(std::env::temp_dir(), credentials.clone());
+    let git = Git::new(std::env::temp_dir(), credentials.clone()).with_timeout(timeout);
     let out = git
         .run(&["ls-remote", "--heads", url])
         .await

@@ -4,6 +4,7 @@
 //! through the one writer of its repository, and lands in the audit log
 //! whatever the outcome.
 
+mod audit;
 pub mod branches;
 mod plan;
 mod port;
@@ -19,9 +20,11 @@ use crate::{
     auth::{Gatekeeper, Identity},
     config::Config,
     gitops::writer::{Author, Outcome, WriteError, Writer},
-    readmodel::{unix_now, ReadModel},
-    store::{AccessStore, NewAuditEntry},
+    readmodel::ReadModel,
+    store::AccessStore,
 };
+pub use audit::Attempt;
+use audit::RefusalLimiter;
 use branches::BranchCache;
 use plan::Planned;
 
@@ -32,6 +35,7 @@ pub struct Actions {
     pub read_model: Arc<ReadModel>,
     pub store: Arc<dyn AccessStore>,
     pub branches: BranchCache,
+    refusals: RefusalLimiter,
 }
 
 impl Actions {
@@ -43,11 +47,12 @@ impl Actions {
     ) -> Actions {
         Actions {
             writer: Arc::new(Writer::new(&config)),
+            branches: BranchCache::new(config.git_timeout()),
             config,
             gatekeeper,
             read_model,
             store,
-            branches: BranchCache::default(),
+            refusals: RefusalLimiter::default(),
         }
     }
 
@@ -86,7 +91,7 @@ impl Actions {
         let planned = match planned {
             Ok(planned) => planned,
             Err(err) => {
-                self.audit(
+                let row = audit::entry(
                     who,
                     action,
                     target,
@@ -94,98 +99,29 @@ impl Actions {
                     "refused",
                     &err.to_string(),
                     None,
-                )
-                .await;
+                );
+                audit::record(self.store.as_ref(), row).await;
                 return Err(err);
             }
         };
-        let outcome = self
-            .writer
-            .write(&planned.repository, &planned.change, &Self::author(who))
-            .await;
-        match outcome {
-            Ok(Outcome::Committed { sha, attempts, .. }) => {
-                let message = format!("committed {}", &sha[..sha.len().min(7)]);
-                self.audit(
-                    who,
-                    action,
-                    &planned.target,
-                    detail,
-                    "committed",
-                    &message,
-                    Some(sha.clone()),
-                )
-                .await;
-                tracing::info!(actor = %who.user, action, target = %planned.target, %sha, attempts, "committed");
-                self.read_model.refresh_to_include_now().await;
-                Ok(CommitResult {
-                    commit: Some(sha),
-                    message: planned.change.summary(),
-                })
-            }
-            Ok(Outcome::Unchanged(why)) => {
-                self.audit(
-                    who,
-                    action,
-                    &planned.target,
-                    detail,
-                    "unchanged",
-                    &why,
-                    None,
-                )
-                .await;
-                Ok(CommitResult {
-                    commit: None,
-                    message: why,
-                })
-            }
-            Err(err) => {
-                let outcome = match err {
-                    WriteError::Conflict(_) => "refused",
-                    WriteError::Failed(_) => "failed",
-                };
-                let err = write_error(err);
-                self.audit(
-                    who,
-                    action,
-                    &planned.target,
-                    detail,
-                    outcome,
-                    &err.to_string(),
-                    None,
-                )
-                .await;
-                Err(err)
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn audit(
-        &self,
-        who: &Identity,
-        action: &str,
-        target: &str,
-        detail: String,
-        outcome: &str,
-        message: &str,
-        commit: Option<String>,
-    ) {
-        let entry = NewAuditEntry {
-            actor: who.user.clone(),
-            via: who.via.as_str().into(),
-            remote: who.remote.clone(),
-            action: action.into(),
-            target: target.into(),
+        // Axum drops this future when the client hangs up. The write runs
+        // in a task of its own, so once accepted it runs to its end and is
+        // audited whatever the client does.
+        let job = WriteJob {
+            writer: Arc::clone(&self.writer),
+            store: Arc::clone(&self.store),
+            read_model: Arc::clone(&self.read_model),
+            who: who.clone(),
+            action: action.to_string(),
             detail,
-            outcome: outcome.into(),
-            message: message.into(),
-            commit,
+            planned,
         };
-        if let Err(err) = self.store.record_audit(entry, unix_now()).await {
-            // The commit (if any) stands; losing its audit row is logged loudly.
-            tracing::error!(%err, "could not write the audit log");
-        }
+        tokio::spawn(job.run()).await.unwrap_or_else(|err| {
+            tracing::error!(%err, actor = %who.user, action, "a write task stopped");
+            Err(BerthError::Unavailable(
+                "the write stopped unexpectedly; check the audit log and the repository before trying again".into(),
+            ))
+        })
     }
 
     // The actions, each as preview + commit.
@@ -269,6 +205,77 @@ impl Actions {
             planned,
         )
         .await
+    }
+}
+
+/// One accepted write, owning all it needs, so it can outlive the request.
+struct WriteJob {
+    writer: Arc<Writer>,
+    store: Arc<dyn AccessStore>,
+    read_model: Arc<ReadModel>,
+    who: Identity,
+    action: String,
+    detail: String,
+    planned: Planned,
+}
+
+impl WriteJob {
+    async fn run(self) -> Result<CommitResult, BerthError> {
+        let WriteJob {
+            writer,
+            store,
+            read_model,
+            who,
+            action,
+            detail,
+            planned,
+        } = self;
+        let store = store.as_ref();
+        let row = |outcome: &str, message: &str, commit: Option<String>| {
+            audit::entry(
+                &who,
+                &action,
+                &planned.target,
+                detail.clone(),
+                outcome,
+                message,
+                commit,
+            )
+        };
+        // Recorded before the push: if Berth dies mid-write, the row still
+        // says who started what.
+        let id = audit::record(store, row("accepted", "", None)).await;
+        let outcome = writer
+            .write(&planned.repository, &planned.change, &Actions::author(&who))
+            .await;
+        match outcome {
+            Ok(Outcome::Committed { sha, attempts, .. }) => {
+                let message = format!("committed {}", &sha[..sha.len().min(7)]);
+                audit::finish(store, id, row("committed", &message, Some(sha.clone()))).await;
+                tracing::info!(actor = %who.user, action, target = %planned.target, %sha, attempts, "committed");
+                read_model.refresh_to_include_now().await;
+                Ok(CommitResult {
+                    commit: Some(sha),
+                    message: planned.change.summary(),
+                })
+            }
+            Ok(Outcome::Unchanged(why)) => {
+                audit::finish(store, id, row("unchanged", &why, None)).await;
+                Ok(CommitResult {
+                    commit: None,
+                    message: why,
+                })
+            }
+            Err(err) => {
+                let outcome = match err {
+                    WriteError::Conflict(_) => "refused",
+                    WriteError::Failed(_) => "failed",
+                };
+                let err = write_error(err);
+                audit::finish(store, id, row(outcome, &err.to_string(), None)).await;
+                Err(err)
+            }
+        }
     }
 }
 

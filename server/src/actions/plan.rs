@@ -14,6 +14,12 @@ use crate::{
     },
 };
 
+/// Names arrive from URLs, forms and JSON. Past these lengths they are no
+/// names anyone uses, and checking them first keeps a huge value out of
+/// error messages and the audit log.
+const MAX_NAME_BYTES: usize = 255;
+const MAX_SANDBOX_NAME_BYTES: usize = 63;
+
 /// A checked request, ready for the writer.
 pub(super) struct Planned {
     pub repository: String,
@@ -23,6 +29,12 @@ pub(super) struct Planned {
 
 impl Actions {
     pub(super) fn environment(&self, name: &str) -> Result<&EnvironmentConfig, BerthError> {
+        if name.len() > MAX_NAME_BYTES {
+            return Err(BerthError::Invalid(format!(
+                "an environment name has at most {MAX_NAME_BYTES} bytes; this one has {}",
+                name.len()
+            )));
+        }
         self.config
             .environments
             .iter()
@@ -61,8 +73,25 @@ impl Actions {
                 "choose at least one service and branch".into(),
             ));
         }
+        let services = self.config.services.len();
+        if changes.len() > services {
+            return Err(BerthError::Invalid(format!(
+                "a promotion changes at most the {services} services there are, not {}",
+                changes.len()
+            )));
+        }
         let mut problems = Vec::new();
         for (i, (service_name, branch)) in changes.iter().enumerate() {
+            if service_name.len() > MAX_NAME_BYTES {
+                problems.push(format!("a service name has at most {MAX_NAME_BYTES} bytes"));
+                continue;
+            }
+            if branch.len() > MAX_NAME_BYTES {
+                problems.push(format!(
+                    "{service_name}: a branch name has at most {MAX_NAME_BYTES} bytes"
+                ));
+                continue;
+            }
             if changes[..i].iter().any(|(s, _)| s == service_name) {
                 problems.push(format!("{service_name} is listed twice"));
                 continue;
@@ -128,11 +157,15 @@ impl Actions {
     ) -> Result<Planned, BerthError> {
         let name = name.trim();
         let mut problems = Vec::new();
-        if let Err(why) = check_sandbox_name(name) {
+        if let Err(why) = check_sandbox_name_length(name) {
+            problems.push(why);
+        } else if let Err(why) = check_sandbox_name(name) {
             problems.push(why);
         } else if self.sandbox_exists(name) {
             problems.push(format!("the sandbox name `{name}` is already taken"));
         }
+        // `check_keys` refuses a paste over the configured caps (number of
+        // keys, bytes per key) in one sentence, before parsing any key.
         let keys = match check_keys(keys, &self.config.sandboxes.keys) {
             Ok(keys) => keys,
             Err(why) => {
@@ -177,7 +210,9 @@ impl Actions {
         name: &str,
         confirm: Option<&str>,
     ) -> Result<Planned, BerthError> {
-        check_sandbox_name(name).map_err(BerthError::Invalid)?;
+        check_sandbox_name_length(name)
+            .and_then(|()| check_sandbox_name(name))
+            .map_err(BerthError::Invalid)?;
         let owner = self
             .sandbox_owner(name)
             .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
@@ -205,4 +240,15 @@ impl Actions {
             },
         })
     }
+}
+
+/// Before `check_sandbox_name`, whose message quotes the name.
+fn check_sandbox_name_length(name: &str) -> Result<(), String> {
+    if name.len() > MAX_SANDBOX_NAME_BYTES {
+        return Err(format!(
+            "a sandbox name has at most {MAX_SANDBOX_NAME_BYTES} characters; this one has {} bytes",
+            name.len()
+        ));
+    }
+    Ok(())
 }

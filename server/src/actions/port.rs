@@ -17,20 +17,31 @@ use crate::{
     readmodel::unix_now,
 };
 
+/// The longest a token may live: a leaked token must stop working on its
+/// own eventually.
+pub const MAX_TOKEN_DAYS: u32 = 365;
+
 fn store_error(err: crate::store::StoreError) -> BerthError {
     tracing::error!(%err, "store query failed");
     BerthError::Unavailable("the database did not answer".into())
 }
 
 impl Actions {
-    /// Creates an API token for `user` (the UI, or `berth token create`).
+    /// Creates an API token for `user` (the UI, or `berth token create`),
+    /// valid for `days`.
     pub async fn issue_token(
         &self,
         user: &str,
         label: &str,
         groups: &[String],
+        days: u32,
     ) -> Result<String, BerthError> {
         crate::auth::check_user_name(user).map_err(BerthError::Invalid)?;
+        if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+            return Err(BerthError::Invalid(format!(
+                "a token lives 1 to {MAX_TOKEN_DAYS} days, not {days}"
+            )));
+        }
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
             return Err(BerthError::Invalid(
@@ -38,8 +49,10 @@ impl Actions {
             ));
         }
         let token = new_token().map_err(BerthError::Unavailable)?;
+        let now = unix_now();
+        let expires = now + i64::from(days) * 86_400;
         self.store
-            .create_token(user, label, &hash_token(&token), groups, unix_now())
+            .create_token(user, label, &hash_token(&token), groups, now, expires)
             .await
             .map_err(store_error)?;
         Ok(token)
@@ -91,12 +104,16 @@ impl Operations for Actions {
         Ok(self.gatekeeper.viewer(who.as_ref()))
     }
 
-    fn login(&self, user: &str) -> Result<String, BerthError> {
-        self.gatekeeper.login(user.trim())
+    async fn login(&self, user: &str) -> Result<String, BerthError> {
+        self.gatekeeper.login(user.trim()).await
     }
 
-    fn logout(&self) -> String {
-        self.gatekeeper.logout()
+    async fn logout(&self, request: &Parts, everywhere: bool) -> Result<String, BerthError> {
+        self.gatekeeper.logout(request, everywhere).await
+    }
+
+    fn secure_cookies(&self) -> bool {
+        self.gatekeeper.secure_cookies()
     }
 
     async fn promotion_plan(
@@ -157,7 +174,7 @@ impl Operations for Actions {
         environment: &str,
         changes: Vec<(String, String)>,
     ) -> Result<CommitResult, BerthError> {
-        let who = self.gatekeeper.require(request).await?;
+        let who = self.require_writer(request).await?;
         Actions::promote(self, &who, environment, &changes).await
     }
 
@@ -177,7 +194,7 @@ impl Operations for Actions {
         name: &str,
         keys: &str,
     ) -> Result<CommitResult, BerthError> {
-        let who = self.gatekeeper.require(request).await?;
+        let who = self.require_writer(request).await?;
         Actions::create_sandbox(self, &who, name, keys).await
     }
 
@@ -196,7 +213,7 @@ impl Operations for Actions {
         name: &str,
         confirm: &str,
     ) -> Result<CommitResult, BerthError> {
-        let who = self.gatekeeper.require(request).await?;
+        let who = self.require_writer(request).await?;
         Actions::delete_sandbox(self, &who, name, confirm).await
     }
 
@@ -211,16 +228,31 @@ impl Operations for Actions {
 
     async fn tokens(&self, request: &Parts) -> Result<Vec<ApiToken>, BerthError> {
         let who = self.gatekeeper.require(request).await?;
-        self.store.tokens(&who.user).await.map_err(store_error)
+        self.store
+            .tokens(&who.user, unix_now())
+            .await
+            .map_err(store_error)
     }
 
-    async fn create_token(&self, request: &Parts, label: &str) -> Result<String, BerthError> {
-        let who = self.gatekeeper.require(request).await?;
-        self.issue_token(&who.user, label, &who.groups).await
+    async fn create_token(
+        &self,
+        request: &Parts,
+        label: &str,
+        days: u32,
+    ) -> Result<String, BerthError> {
+        let who = self.require_writer(request).await?;
+        // A token that could mint tokens would let a leaked one outlive its
+        // own expiry and revocation.
+        if who.via == crate::auth::Via::Token {
+            return Err(BerthError::Forbidden(
+                "an API token cannot create tokens; sign in to create one".into(),
+            ));
+        }
+        self.issue_token(&who.user, label, &who.groups, days).await
     }
 
     async fn revoke_token(&self, request: &Parts, id: i64) -> Result<(), BerthError> {
-        let who = self.gatekeeper.require(request).await?;
+        let who = self.require_writer(request).await?;
         match self
             .store
             .revoke_token(&who.user, id, unix_now())

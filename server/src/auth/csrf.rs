@@ -1,17 +1,33 @@
 //! Cross-site request protection: a request that changes state must come
 //! from Berth's own pages (same origin) or carry an API token, which a
-//! browser never sends on its own.
+//! browser never sends on its own. A refusal is audited (rate-limited):
+//! a forged request is worth knowing about.
+
+use std::sync::Arc;
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{header, HeaderMap, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-pub async fn same_origin_only(request: Request, next: Next) -> Response {
+use crate::actions::{Actions, Attempt};
+
+pub async fn same_origin_only(
+    State(actions): State<Arc<Actions>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Err(why) = check(request.method(), request.headers()) {
         tracing::warn!(path = %request.uri().path(), why, "cross-site request refused");
+        let attempt = Attempt::from_request(
+            request.method(),
+            request.uri(),
+            request.headers(),
+            request.extensions(),
+        );
+        actions.audit_refusal(attempt, why).await;
         let body = serde_json::json!({ "error": why }).to_string();
         return (
             StatusCode::FORBIDDEN,

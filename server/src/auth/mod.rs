@@ -86,9 +86,43 @@ pub fn hash_token(token: &str) -> String {
 
 /// A new random API token; only its hash is stored.
 pub fn new_token() -> Result<String, String> {
+    Ok(format!("berth_{}", new_secret()?))
+}
+
+/// 32 random bytes as hex: API tokens and session ids.
+fn new_secret() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
-    Ok(format!("berth_{}", hex::encode(bytes)))
+    Ok(hex::encode(bytes))
+}
+
+/// The client's address as the trusted proxy saw it: the proxy appends the
+/// peer it heard from to `X-Forwarded-For`, so the rightmost entry that is
+/// not one of our own proxies is the client; entries left of it are
+/// whatever the client claimed and are ignored.
+fn forwarded_client(parts: &Parts, trusted: &[std::net::IpAddr]) -> Option<String> {
+    let mut last = None;
+    for list in parts.headers.get_all("x-forwarded-for") {
+        let Ok(list) = list.to_str() else { continue };
+        last = list
+            .rsplit(',')
+            .map(str::trim)
+            .filter_map(|entry| entry.parse::<std::net::IpAddr>().ok())
+            .find(|ip| !trusted.contains(ip))
+            .or(last);
+    }
+    last.map(|ip| ip.to_string())
+}
+
+/// An email header value that is safe to put in a commit's author line.
+fn valid_email(email: &str) -> bool {
+    email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && email
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"<>\\\"',;".contains(c))
 }
 
 pub struct Gatekeeper {
@@ -149,17 +183,24 @@ impl Gatekeeper {
                     return Ok(None);
                 }
                 let user = user.trim().to_ascii_lowercase();
-                // The person's own address, as the proxy saw it, for the audit log.
-                let remote_text = header(parts, "x-forwarded-for")
-                    .and_then(|list| list.split(',').next())
-                    .map(|ip| ip.trim().to_string())
-                    .or(remote_text);
-                let email = header(parts, &auth.email_header).map(str::to_string);
+                // The name goes into commit trailers, file contents and the
+                // displayed SSH command: the proxy's word is not enough.
+                check_user_name(&user).map_err(|why| {
+                    BerthError::Forbidden(format!(
+                        "the login proxy named you in a way Berth cannot use: {why}"
+                    ))
+                })?;
+                let remote_text = forwarded_client(parts, &auth.trusted_proxies).or(remote_text);
+                let email = header(parts, &auth.email_header)
+                    .map(str::trim)
+                    .filter(|e| valid_email(e))
+                    .map(str::to_string);
                 let groups = header(parts, &auth.groups_header)
                     .map(|g| {
                         g.split(',')
                             .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
+                            .filter(|s| !s.is_empty() && s.len() <= 128)
+                            .take(64)
                             .collect()
                     })
                     .unwrap_or_default();
@@ -172,11 +213,21 @@ impl Gatekeeper {
                 )))
             }
             AuthMode::Local => {
-                let user = header(parts, "cookie")
+                let Some(claim) = header(parts, "cookie")
                     .and_then(session::from_cookie_header)
-                    .and_then(|value| self.key.verify(value, unix_now()));
-                Ok(user
-                    .map(|user| self.identity(user, None, Vec::new(), Via::Session, remote_text)))
+                    .and_then(|value| self.key.verify(value, unix_now()))
+                else {
+                    return Ok(None);
+                };
+                // A signed cookie of a session that was signed out is nobody.
+                let live = self
+                    .store
+                    .session_user(&hash_token(&claim.id), unix_now())
+                    .await
+                    .map_err(|e| BerthError::Unavailable(e.to_string()))?;
+                Ok((live.as_deref() == Some(claim.user.as_str())).then(|| {
+                    self.identity(claim.user, None, Vec::new(), Via::Session, remote_text)
+                }))
             }
         }
     }
@@ -212,7 +263,7 @@ impl Gatekeeper {
     }
 
     /// A session cookie for a person who picked `user` at `/login`.
-    pub fn login(&self, user: &str) -> Result<String, BerthError> {
+    pub async fn login(&self, user: &str) -> Result<String, BerthError> {
         if !self.local_login() {
             return Err(BerthError::Forbidden(
                 "this Berth signs people in through the company login, not /login".into(),
@@ -220,7 +271,13 @@ impl Gatekeeper {
         }
         check_user_name(user).map_err(BerthError::Invalid)?;
         let max_age = (self.config.auth.session_hours * 3600) as i64;
-        let value = self.key.issue(user, unix_now() + max_age);
+        let id = new_secret().map_err(BerthError::Unavailable)?;
+        let now = unix_now();
+        self.store
+            .create_session(&hash_token(&id), user, now, now + max_age)
+            .await
+            .map_err(|e| BerthError::Unavailable(e.to_string()))?;
+        let value = self.key.issue(&id, user, now + max_age);
         Ok(session::set_cookie(
             &value,
             max_age,
@@ -228,8 +285,30 @@ impl Gatekeeper {
         ))
     }
 
-    pub fn logout(&self) -> String {
-        session::set_cookie("", 0, self.config.auth.secure_cookies)
+    /// Ends the request's session, or with `everywhere` every session of
+    /// its person, and returns the cookie that clears it in this browser.
+    pub async fn logout(&self, parts: &Parts, everywhere: bool) -> Result<String, BerthError> {
+        let claim = header(parts, "cookie")
+            .and_then(session::from_cookie_header)
+            .and_then(|value| self.key.verify(value, unix_now()));
+        if let Some(claim) = claim {
+            let now = unix_now();
+            let ended = if everywhere {
+                self.store.end_sessions_of(&claim.user, now).await
+            } else {
+                self.store
+                    .end_session(&hash_token(&claim.id), now)
+                    .await
+                    .map(u64::from)
+            };
+            let ended = ended.map_err(|e| BerthError::Unavailable(e.to_string()))?;
+            tracing::info!(user = %claim.user, everywhere, ended, "signed out");
+        }
+        Ok(session::set_cookie("", 0, self.config.auth.secure_cookies))
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.config.auth.secure_cookies
     }
 
     /// What the UI may show to this person.

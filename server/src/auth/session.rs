@@ -1,5 +1,7 @@
-//! Signed session cookies for local mode: `user.expiry.signature`, with an
-//! HMAC-SHA256 key kept in the data dir, so nothing is stored per session.
+//! Signed session cookies for local mode: `user.expiry.id.signature`, with
+//! an HMAC-SHA256 key kept in the data dir. The signature proves Berth made
+//! the cookie; the session id, looked up in the database on every request,
+//! lets signing out end the session on the server too.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -40,24 +42,39 @@ impl SessionKey {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    /// The cookie value for `user`, valid until `expires` (unix seconds).
-    pub fn issue(&self, user: &str, expires: i64) -> String {
-        let payload = format!("{user}.{expires}");
+    /// The cookie value for session `id` of `user`, valid until `expires`
+    /// (unix seconds).
+    pub fn issue(&self, id: &str, user: &str, expires: i64) -> String {
+        let payload = format!("{user}.{expires}.{id}");
         format!("{payload}.{}", self.sign(&payload))
     }
 
-    /// The user of a valid, unexpired cookie value.
-    pub fn verify(&self, value: &str, now: i64) -> Option<String> {
+    /// The session of a valid, unexpired cookie value; whether the session
+    /// is still live is the database's to say.
+    pub fn verify(&self, value: &str, now: i64) -> Option<SessionClaim> {
         let (payload, signature) = value.rsplit_once('.')?;
-        let (user, expires) = payload.rsplit_once('.')?;
+        let (rest, id) = payload.rsplit_once('.')?;
+        let (user, expires) = rest.rsplit_once('.')?;
         // Compared through the MAC's constant-time check.
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length works");
         mac.update(payload.as_bytes());
         let given = hex::decode(signature).ok()?;
         mac.verify_slice(&given).ok()?;
         let expires: i64 = expires.parse().ok()?;
-        (expires > now && super::check_user_name(user).is_ok()).then(|| user.to_string())
+        (expires > now && super::check_user_name(user).is_ok() && !id.is_empty()).then(|| {
+            SessionClaim {
+                user: user.to_string(),
+                id: id.to_string(),
+            }
+        })
     }
+}
+
+/// What a verified cookie says: who, and which session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionClaim {
+    pub user: String,
+    pub id: String,
 }
 
 #[cfg(unix)]
@@ -85,11 +102,7 @@ pub fn set_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
 
 /// Finds the session cookie in a `Cookie` header.
 pub fn from_cookie_header(header: &str) -> Option<&str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value)
+    app::cookies::cookie_value(header, COOKIE)
 }
 
 #[cfg(test)]
@@ -99,11 +112,13 @@ mod tests {
     #[test]
     fn a_cookie_is_accepted_only_unaltered_and_unexpired() {
         let key = SessionKey::from_bytes([7; 32]);
-        let value = key.issue("ann", 1_000);
-        assert_eq!(key.verify(&value, 999).as_deref(), Some("ann"));
+        let value = key.issue("s1", "ann", 1_000);
+        let claim = key.verify(&value, 999).unwrap();
+        assert_eq!((claim.user.as_str(), claim.id.as_str()), ("ann", "s1"));
         assert_eq!(key.verify(&value, 1_000), None, "expired");
         assert_eq!(key.verify(&value.replacen("ann", "bob", 1), 999), None);
         assert_eq!(key.verify(&value.replace(".1000.", ".9999."), 999), None);
+        assert_eq!(key.verify(&value.replace(".s1.", ".s2."), 999), None);
         let other = SessionKey::from_bytes([8; 32]);
         assert_eq!(other.verify(&value, 999), None);
         assert_eq!(key.verify("garbage", 0), None);
@@ -126,6 +141,6 @@ mod tests {
         let path = dir.path().join("keys/session.key");
         let a = SessionKey::load_or_create(&path).unwrap();
         let b = SessionKey::load_or_create(&path).unwrap();
-        assert_eq!(a.issue("ann", 5), b.issue("ann", 5));
+        assert_eq!(a.issue("s", "ann", 5), b.issue("s", "ann", 5));
     }
 }

@@ -2,12 +2,13 @@
 //! rewrites exactly the value on that one line, in the quoting style it had,
 //! and leaves comments, blank lines, key order and every other line alone.
 //! Every edit is proven by parsing the result again; an edit that cannot be
-//! made that way is refused rather than written.
+//! made that way is refused rather than written. Values are rendered by
+//! `yaml::write`, so Argo CD's YAML 1.1 parser reads what Berth reads.
 
 use super::{
-    files::parse_environment_file,
+    files::{describe_size, parse_environment_file, MAX_FILE_BYTES},
     names::check_branch_name,
-    yaml::{self, Node, ScalarStyle},
+    yaml::{self, double_quoted, scalar, single_quoted, Node, ScalarStyle},
 };
 
 /// Sets each `(service, branch)` in the environment file `text`. `Ok(None)`
@@ -17,6 +18,13 @@ pub fn set_branches(
     text: &str,
     changes: &[(String, String)],
 ) -> Result<Option<String>, String> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{file} is {}, more than the {} Berth edits; change it by hand",
+            describe_size(text.len() as u64),
+            describe_size(MAX_FILE_BYTES as u64)
+        ));
+    }
     let before = parse_environment_file(file, text);
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut appended = Vec::new();
@@ -61,6 +69,14 @@ pub fn set_branches(
 }
 
 fn top_entries(file: &str, text: &str) -> Result<Vec<(Node, Node)>, String> {
+    // Berth's proof of an edit is its own reading; it proves nothing for a
+    // file that Argo CD reads differently.
+    if let Err(err) = yaml::check_portable(text) {
+        return Err(format!(
+            "{file} line {}: {}; fix it by hand first",
+            err.line, err.message
+        ));
+    }
     match yaml::parse(text) {
         Ok(None) => Ok(Vec::new()),
         Ok(Some(Node::Mapping { entries, .. })) => Ok(entries),
@@ -97,9 +113,10 @@ fn replace_value(
     let end = scalar_end(&chars, *col, *style).ok_or_else(cannot)?;
     let rendered = match style {
         ScalarStyle::DoubleQuoted => double_quoted(branch),
-        ScalarStyle::SingleQuoted => format!("'{}'", branch.replace('\'', "''")),
-        ScalarStyle::Plain if plain_is_safe(branch) => branch.to_string(),
-        ScalarStyle::Plain => double_quoted(branch),
+        // A branch with characters single quotes cannot escape switches
+        // to double quotes rather than being written raw.
+        ScalarStyle::SingleQuoted => single_quoted(branch).unwrap_or_else(|| double_quoted(branch)),
+        ScalarStyle::Plain => scalar(branch),
         _ => return Err(cannot()),
     };
     let head: String = chars[..*col].iter().collect();
@@ -152,47 +169,6 @@ fn scalar_end(chars: &[char], start: usize, style: ScalarStyle) -> Option<usize>
         }
         _ => None,
     }
-}
-
-fn double_quoted(value: &str) -> String {
-    let escaped: String = value
-        .chars()
-        .map(|c| match c {
-            '"' => "\\\"".to_string(),
-            '\\' => "\\\\".to_string(),
-            c if c.is_control() => format!("\\u{:04x}", c as u32),
-            c => c.to_string(),
-        })
-        .collect();
-    format!("\"{escaped}\"")
-}
-
-/// A scalar as Berth writes it: plain when YAML reads it back unchanged,
-/// double-quoted otherwise (a key comment may hold `#` or `: `).
-pub(super) fn scalar(value: &str) -> String {
-    if plain_is_safe(value) {
-        value.to_string()
-    } else {
-        double_quoted(value)
-    }
-}
-
-/// A value can stay unquoted if YAML reads it back as the same string.
-fn plain_is_safe(value: &str) -> bool {
-    let first_ok = value
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.');
-    first_ok
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.ends_with(':')
-        && !value.chars().any(char::is_control)
-        && matches!(
-            yaml::parse(&format!("k: {value}")),
-            Ok(Some(Node::Mapping { ref entries, .. }))
-                if entries.len() == 1 && entries[0].1.as_str() == Some(value)
-        )
 }
 
 /// Parses the edited text and checks that it says exactly what was asked:
@@ -336,6 +312,57 @@ mod tests {
         assert_eq!(out, "a: \"z\" # note: \"keep\"\nb: plain # c\n");
         let out = set(text, "b", "w").unwrap().unwrap();
         assert_eq!(out, "a: \"x\\\"y\" # note: \"keep\"\nb: w # c\n");
+    }
+
+    #[test]
+    fn hostile_branches_are_written_in_printable_ascii_only() {
+        // git takes every one of these as a branch name; YAML 1.1 would read
+        // `on` as a boolean and U+2028/U+0085 as line breaks.
+        for branch in [
+            "on",
+            "yes",
+            "Y",
+            "x\u{2028}app-b\u{2028}evil",
+            "x\u{85}y",
+            "é",
+            "a#b",
+        ] {
+            // Double-quoted, single-quoted, plain, and a new line.
+            for service in ["app-a", "app-b", "app-c", "app-d"] {
+                let out = set(DEV, service, branch).unwrap().unwrap();
+                let new: Vec<&str> = out
+                    .lines()
+                    .filter(|l| !DEV.lines().any(|d| d == *l))
+                    .collect();
+                assert_eq!(new.len(), 1, "{out}");
+                assert!(
+                    new[0].chars().all(|c| matches!(c, ' '..='~')),
+                    "{service} = {branch:?} written as {:?}",
+                    new[0]
+                );
+                assert!(
+                    new[0].contains(": \"") || new[0].contains(": '"),
+                    "{:?} must be quoted",
+                    new[0]
+                );
+                let parsed = parse_environment_file("dev.yaml", &out);
+                assert_eq!(parsed.branch_of(service), Some(branch));
+            }
+        }
+    }
+
+    #[test]
+    fn files_argo_cd_reads_differently_or_too_large_are_not_edited() {
+        let smuggled = "app-a: x\n# note\u{2028}app-b: evil\n";
+        let err = set(smuggled, "app-a", "y").unwrap_err();
+        assert!(err.contains("line 2: U+2028"), "{err}");
+        assert!(
+            err.contains("reads differently in Argo CD's YAML parser"),
+            "{err}"
+        );
+        let huge = format!("app-a: x\n{}", "# padding\n".repeat(30_000));
+        let err = set(&huge, "app-a", "y").unwrap_err();
+        assert!(err.contains("more than the 256 KiB Berth edits"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,15 @@
 //! Parsing of the GitOps files Berth reads: environment files
 //! (`service: branch`) and sandbox files (owner + SSH keys). Pure: text in,
-//! entries and problems out; nothing here can panic on file content.
+//! entries and problems out; nothing here can panic on file content, and a
+//! hand-written file that is huge, or that Argo CD's YAML parser reads
+//! differently, is reported instead of trusted (limits in `limits`).
+
+mod limits;
+
+pub use limits::{
+    describe_size, too_large, MAX_FILE_BYTES, MAX_KEYS_READ, MAX_KEY_BYTES_READ,
+    MAX_PROBLEMS_PER_FILE,
+};
 
 use super::{
     names::{check_branch_name, check_sandbox_name},
@@ -53,6 +62,10 @@ impl EnvironmentFile {
 /// entries are kept so one typo does not blank the whole environment.
 pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
     let mut parsed = EnvironmentFile::default();
+    if let Some(problem) = limits::unreadable(file, text) {
+        parsed.problems.push(problem);
+        return parsed;
+    }
     let entries = match top_mapping(file, text) {
         Ok(entries) => entries,
         Err(problem) => {
@@ -105,6 +118,7 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
         });
     }
     parsed.entries.retain(|e| !duplicated.contains(&e.service));
+    limits::cap_problems(file, &mut parsed.problems);
     parsed
 }
 
@@ -132,6 +146,9 @@ pub fn parse_sandbox_file(
             message: why,
         });
         return (None, problems);
+    }
+    if let Some(problem) = limits::unreadable(file, text) {
+        return unread_sandbox(file, name, problem);
     }
     let entries = match top_mapping(file, text) {
         Ok(entries) => entries,
@@ -169,7 +186,28 @@ pub fn parse_sandbox_file(
     if !saw_keys {
         problems.push(Problem::at(file, 1, "`sshPublicKeys` is missing"));
     }
+    limits::cap_problems(file, &mut problems);
     (Some(sandbox), problems)
+}
+
+/// A sandbox whose file was not read (too large, or read differently by
+/// Argo CD): still listed under its name, as the cluster runs it, but with
+/// no owner and no keys taken from the file.
+pub fn unread_sandbox(
+    file: &str,
+    name: &str,
+    problem: Problem,
+) -> (Option<SandboxFile>, Vec<Problem>) {
+    if check_sandbox_name(name).is_err() {
+        return (None, vec![problem]);
+    }
+    let sandbox = SandboxFile {
+        name: name.to_string(),
+        file: file.to_string(),
+        owner: None,
+        keys: Vec::new(),
+    };
+    (Some(sandbox), vec![problem])
 }
 
 fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut Vec<Problem>) {
@@ -181,11 +219,27 @@ fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut
         ));
         return;
     };
-    for item in items {
-        let parsed = item
-            .as_str()
-            .ok_or_else(|| format!("an SSH key must be a string, not {}", item.kind()))
-            .and_then(parse_public_key);
+    if items.len() > MAX_KEYS_READ {
+        problems.push(Problem::at(
+            file,
+            value.line(),
+            format!(
+                "this sandbox lists {} keys; Berth reads only the first {MAX_KEYS_READ}",
+                items.len()
+            ),
+        ));
+    }
+    for item in items.iter().take(MAX_KEYS_READ) {
+        let parsed = match item.as_str() {
+            None => Err(format!("an SSH key must be a string, not {}", item.kind())),
+            // Too long to be a real key: not worth parsing.
+            Some(line) if line.len() > MAX_KEY_BYTES_READ => Err(format!(
+                "this key is {} long; Berth reads keys of up to {}, so it was not read",
+                describe_size(line.len() as u64),
+                describe_size(MAX_KEY_BYTES_READ as u64)
+            )),
+            Some(line) => parse_public_key(line),
+        };
         match parsed {
             Ok(key) if keys.iter().any(|k| k.fingerprint == key.fingerprint) => {
                 problems.push(Problem::at(

@@ -1,13 +1,29 @@
 //! The git CLI, run as a child process. Berth keeps bare mirrors of the
 //! GitOps repositories and reads files straight from commits, so no
-//! working tree can drift from what was fetched.
+//! working tree can drift from what was fetched. Every command has a
+//! timeout, so a remote that never answers cannot block a writer's queue.
 
-use std::{path::PathBuf, process::Stdio};
+mod batch;
+
+use std::{
+    path::PathBuf,
+    process::{Output, Stdio},
+    time::Duration,
+};
 
 use base64::Engine;
-use tokio::{io::AsyncWriteExt, process::Command};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt, BufReader},
+    process::{Child, Command},
+};
+
+pub use batch::Blob;
 
 use crate::config::Credentials;
+
+/// How long one git command may take. Generous: a first clone of a large
+/// GitOps repository over a slow link must still finish.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 #[error("git {command} failed: {message}")]
@@ -32,6 +48,7 @@ pub struct CommitInfo {
 pub struct Git {
     dir: PathBuf,
     credentials: Credentials,
+    timeout: Duration,
 }
 
 impl Git {
@@ -39,7 +56,14 @@ impl Git {
         Git {
             dir: dir.into(),
             credentials,
+            timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// The same, stopping any git command that runs longer than `timeout`.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     pub fn dir(&self) -> &std::path::Path {
@@ -56,6 +80,11 @@ impl Git {
         cmd.env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ASKPASS", "true");
         cmd.stdin(Stdio::null()).kill_on_drop(true);
+        // Its own process group, so a timeout also stops the helpers git
+        // starts (ssh, git-remote-https, upload-pack), which would
+        // otherwise keep waiting on the remote.
+        #[cfg(unix)]
+        cmd.process_group(0);
         if let Some(key) = &self.credentials.ssh_key_file {
             cmd.env(
                 "GIT_SSH_COMMAND",
@@ -94,36 +123,73 @@ impl Git {
         env: &[(&str, &str)],
         stdin: Option<&[u8]>,
     ) -> Result<String, GitError> {
+        let name = args.first().copied().unwrap_or_default();
         let mut cmd = self.command(args)?;
-        cmd.envs(env.iter().copied());
-        let start_error = |err: std::io::Error| GitError {
-            command: args.join(" "),
+        cmd.envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if stdin.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
+        let mut child = cmd.spawn().map_err(|err| GitError {
+            command: name.to_string(),
             message: format!("cannot start git: {err}"),
-        };
-        let output = match stdin {
-            None => cmd.output().await.map_err(start_error)?,
-            Some(bytes) => {
-                cmd.stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped());
-                let mut child = cmd.spawn().map_err(start_error)?;
-                let mut pipe = child.stdin.take().expect("stdin is piped");
-                let input = bytes.to_vec();
-                let writer = tokio::spawn(async move {
-                    let _ = pipe.write_all(&input).await;
-                });
-                let output = child.wait_with_output().await.map_err(start_error)?;
-                let _ = writer.await;
-                output
-            }
-        };
+        })?;
+        let writer = stdin.map(|bytes| {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            let input = bytes.to_vec();
+            tokio::spawn(async move {
+                let _ = pipe.write_all(&input).await;
+            })
+        });
+        let output = self.wait(name, child).await?;
+        if let Some(writer) = writer {
+            let _ = writer.await;
+        }
         if !output.status.success() {
             return Err(GitError {
-                command: args.first().unwrap_or(&"").to_string(),
+                command: name.to_string(),
                 message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
             });
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Waits for `child` at most `self.timeout`.
+    async fn wait(&self, name: &str, child: Child) -> Result<Output, GitError> {
+        let pid = child.id();
+        match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
+            Ok(output) => output.map_err(|err| GitError {
+                command: name.to_string(),
+                message: err.to_string(),
+            }),
+            Err(_) => Err(self.timed_out(name, pid).await),
+        }
+    }
+
+    /// The error for a command that ran out of time, once it is stopped.
+    /// Dropping the child killed git itself (`kill_on_drop`); its helpers
+    /// are killed with its process group.
+    async fn timed_out(&self, name: &str, pid: Option<u32>) -> GitError {
+        #[cfg(unix)]
+        if let Some(pid) = pid {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .await;
+        }
+        #[cfg(not(unix))]
+        let _ = pid;
+        GitError {
+            command: name.to_string(),
+            message: format!(
+                "timed out after {} and was stopped",
+                describe_duration(self.timeout)
+            ),
+        }
     }
 
     /// Makes `self.dir` a bare mirror of `branch` of `url`, fetching when it
@@ -184,20 +250,34 @@ impl Git {
     }
 
     /// Reads many `rev:path` blobs with one `git cat-file --batch`; a missing
-    /// one is `None`.
+    /// one is `None`. Every blob is read whole: use `read_blobs_up_to` for
+    /// files anyone can make huge.
     pub async fn read_blobs(&self, specs: &[String]) -> Result<Vec<Option<String>>, GitError> {
+        let blobs = self.read_blobs_up_to(specs, u64::MAX).await?;
+        Ok(blobs.into_iter().map(Blob::text).collect())
+    }
+
+    /// Reads many `rev:path` blobs with one `git cat-file --batch`, keeping
+    /// only those of at most `max_bytes`: a larger one is
+    /// `Blob::TooLarge`, skipped as it streams by and never held in memory.
+    pub async fn read_blobs_up_to(
+        &self,
+        specs: &[String],
+        max_bytes: u64,
+    ) -> Result<Vec<Blob>, GitError> {
         if specs.is_empty() {
             return Ok(Vec::new());
         }
+        let failed = |message: String| GitError {
+            command: "cat-file".into(),
+            message,
+        };
         let mut cmd = self.command(&["cat-file", "--batch"])?;
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let spawn_error = |err: std::io::Error| GitError {
-            command: "cat-file".into(),
-            message: err.to_string(),
-        };
-        let mut child = cmd.spawn().map_err(spawn_error)?;
+        let mut child = cmd.spawn().map_err(|err| failed(err.to_string()))?;
+        let pid = child.id();
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let input: String = specs.iter().map(|s| format!("{s}\n")).collect();
         // Written from its own task: git starts answering before it has read
@@ -205,15 +285,28 @@ impl Git {
         let writer = tokio::spawn(async move {
             let _ = stdin.write_all(input.as_bytes()).await;
         });
-        let output = child.wait_with_output().await.map_err(spawn_error)?;
-        let _ = writer.await;
-        if !output.status.success() {
-            return Err(GitError {
-                command: "cat-file".into(),
-                message: String::from_utf8_lossy(&output.stderr).trim().into(),
+        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let expected = specs.len();
+        let work = async move {
+            let errors = tokio::spawn(async move {
+                let mut text = String::new();
+                let _ = stderr.read_to_string(&mut text).await;
+                text
             });
+            let blobs = batch::read_batch(stdout, expected, max_bytes).await;
+            let status = child.wait().await;
+            (blobs, status, errors.await.unwrap_or_default())
+        };
+        let (blobs, status, errors) = match tokio::time::timeout(self.timeout, work).await {
+            Ok(done) => done,
+            Err(_) => return Err(self.timed_out("cat-file", pid).await),
+        };
+        let _ = writer.await;
+        if !status.map_err(|err| failed(err.to_string()))?.success() {
+            return Err(failed(errors.trim().to_string()));
         }
-        parse_batch_output(&output.stdout, specs.len())
+        blobs.map_err(failed)
     }
 
     /// Commits that touched `paths` in `range` (oldest first), following the
@@ -235,41 +328,15 @@ impl Git {
     }
 }
 
-fn parse_batch_output(bytes: &[u8], expected: usize) -> Result<Vec<Option<String>>, GitError> {
-    let bad = |message: &str| GitError {
-        command: "cat-file".into(),
-        message: message.into(),
-    };
-    let mut blobs = Vec::with_capacity(expected);
-    let mut rest = bytes;
-    while blobs.len() < expected {
-        let newline = rest
-            .iter()
-            .position(|b| *b == b'\n')
-            .ok_or_else(|| bad("truncated output"))?;
-        let header =
-            std::str::from_utf8(&rest[..newline]).map_err(|_| bad("header is not UTF-8"))?;
-        rest = &rest[newline + 1..];
-        let fields: Vec<&str> = header.split(' ').collect();
-        if fields.len() == 3 && fields[1] == "blob" {
-            let size: usize = fields[2].parse().map_err(|_| bad("bad size"))?;
-            if rest.len() < size + 1 {
-                return Err(bad("truncated blob"));
-            }
-            blobs.push(Some(String::from_utf8_lossy(&rest[..size]).into_owned()));
-            rest = &rest[size + 1..];
-        } else if fields.len() == 3 {
-            // A tree or other object where a file was expected.
-            let size: usize = fields[2].parse().map_err(|_| bad("bad size"))?;
-            rest = rest
-                .get(size + 1..)
-                .ok_or_else(|| bad("truncated object"))?;
-            blobs.push(None);
-        } else {
-            blobs.push(None); // "<spec> missing" or "ambiguous"
-        }
+/// `120s`, `1.5s`, `300ms`.
+fn describe_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
+        format!("{}s", duration.as_secs())
+    } else if duration.as_secs() > 0 {
+        format!("{:.1}s", duration.as_secs_f64())
+    } else {
+        format!("{}ms", duration.as_millis())
     }
-    Ok(blobs)
 }
 
 fn parse_log(text: &str) -> Vec<CommitInfo> {
@@ -302,21 +369,6 @@ fn parse_log(text: &str) -> Vec<CommitInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn batch_output_with_missing_objects() {
-        let out = b"abc blob 5\nhello\nHEAD:nope missing\ndef blob 0\n\n";
-        let blobs = parse_batch_output(out, 3).unwrap();
-        assert_eq!(
-            blobs,
-            [Some("hello".to_string()), None, Some(String::new())]
-        );
-    }
-
-    #[test]
-    fn truncated_batch_output_is_an_error() {
-        assert!(parse_batch_output(b"abc blob 50\nhello\n", 1).is_err());
-    }
 
     #[test]
     fn log_records_carry_their_changes() {

@@ -1,13 +1,13 @@
-//! Writing sandbox files: which pasted SSH keys are acceptable, and the
-//! exact file Berth commits for a new sandbox. Pure, so every rule is
-//! tested without git.
+//! Writing sandbox files: which pasted SSH keys are acceptable (and how
+//! many, how large), and the exact file Berth commits for a new sandbox.
+//! Pure, so every rule is tested without git.
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    edit::scalar,
-    files::parse_sandbox_file,
+    files::{describe_size, parse_sandbox_file},
     ssh::{parse_public_key, ParsedKey},
+    yaml::{comment_text, scalar},
 };
 
 /// Which SSH keys a sandbox may carry (`[sandboxes.keys]` in berth.toml).
@@ -19,6 +19,15 @@ pub struct KeyPolicy {
     pub allowed: Vec<String>,
     #[serde(default = "default_min_rsa_bits")]
     pub min_rsa_bits: u32,
+    /// Keys one sandbox may carry: a person has a few devices, not hundreds.
+    #[serde(default = "default_max_keys")]
+    pub max_keys: usize,
+    /// Longest pasted key line, checked before the key is parsed.
+    #[serde(default = "default_max_key_bytes")]
+    pub max_key_bytes: usize,
+    /// Largest RSA modulus; bigger keys only slow every login down.
+    #[serde(default = "default_max_rsa_bits")]
+    pub max_rsa_bits: u32,
 }
 
 impl Default for KeyPolicy {
@@ -26,9 +35,30 @@ impl Default for KeyPolicy {
         KeyPolicy {
             allowed: default_allowed(),
             min_rsa_bits: default_min_rsa_bits(),
+            max_keys: default_max_keys(),
+            max_key_bytes: default_max_key_bytes(),
+            max_rsa_bits: default_max_rsa_bits(),
         }
     }
 }
+
+fn default_max_keys() -> usize {
+    16
+}
+
+/// A 16384-bit RSA key line (the largest `max_rsa_bits` allows by default)
+/// is about 2.8 KB with a usual comment; 8 KiB leaves room for a long
+/// comment and still refuses megabyte "keys" before any parsing.
+fn default_max_key_bytes() -> usize {
+    8 * 1024
+}
+
+fn default_max_rsa_bits() -> u32 {
+    16384
+}
+
+/// Problems listed for one paste; the rest are counted.
+const MAX_PROBLEMS: usize = 10;
 
 fn default_allowed() -> Vec<String> {
     vec!["ed25519".into(), "ecdsa".into(), "rsa".into()]
@@ -58,22 +88,58 @@ impl KeyPolicy {
                 key.bits, self.min_rsa_bits
             ));
         }
+        if kind == "rsa" && key.bits > self.max_rsa_bits {
+            return Err(format!(
+                "this RSA key has {} bits; at most {} are accepted",
+                key.bits, self.max_rsa_bits
+            ));
+        }
         Ok(())
     }
 }
 
 /// Reads pasted keys, one per line (blank lines ignored). Every problem is
-/// reported, numbered by the key's line, so the person fixes them in one go.
+/// reported, numbered by the key's line, so the person fixes them in one
+/// go; but a paste over the limits is refused as a whole, in one sentence,
+/// without reading each key.
 pub fn check_keys(pasted: &str, policy: &KeyPolicy) -> Result<Vec<ParsedKey>, Vec<String>> {
+    let count = pasted.lines().filter(|l| !l.trim().is_empty()).count();
+    if count == 0 {
+        return Err(vec!["paste at least one SSH public key".into()]);
+    }
+    if count > policy.max_keys {
+        return Err(vec![format!(
+            "a sandbox may carry at most {} keys; you pasted {count}",
+            policy.max_keys
+        )]);
+    }
+    let most = policy.max_keys.saturating_mul(policy.max_key_bytes);
+    if pasted.len() > most {
+        return Err(vec![format!(
+            "you pasted {}; {} keys of up to {} each is the most a sandbox takes",
+            describe_size(pasted.len() as u64),
+            policy.max_keys,
+            describe_size(policy.max_key_bytes as u64)
+        )]);
+    }
     let mut keys: Vec<ParsedKey> = Vec::new();
     let mut problems = Vec::new();
-    let lines: Vec<&str> = pasted.lines().filter(|l| !l.trim().is_empty()).collect();
-    for (i, line) in lines.iter().enumerate() {
-        let label = if lines.len() > 1 {
+    let lines = pasted.lines().filter(|l| !l.trim().is_empty());
+    for (i, line) in lines.enumerate() {
+        let label = if count > 1 {
             format!("key {}: ", i + 1)
         } else {
             String::new()
         };
+        let line = line.trim();
+        if line.len() > policy.max_key_bytes {
+            problems.push(format!(
+                "{label}this line is {} long; an SSH public key line may be at most {}",
+                describe_size(line.len() as u64),
+                describe_size(policy.max_key_bytes as u64)
+            ));
+            continue;
+        }
         match parse_public_key(line).and_then(|key| policy.check(&key).map(|()| key)) {
             Ok(key) if keys.iter().any(|k| k.fingerprint == key.fingerprint) => problems.push(
                 format!("{label}this key is pasted twice ({})", key.fingerprint),
@@ -82,8 +148,10 @@ pub fn check_keys(pasted: &str, policy: &KeyPolicy) -> Result<Vec<ParsedKey>, Ve
             Err(why) => problems.push(format!("{label}{why}")),
         }
     }
-    if lines.is_empty() {
-        problems.push("paste at least one SSH public key".into());
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(format!("and {more} more problems"));
     }
     if problems.is_empty() {
         Ok(keys)
@@ -101,16 +169,29 @@ pub fn render_sandbox(
     owner: &str,
     keys: &[ParsedKey],
 ) -> Result<String, String> {
+    // The owner in the comment is escaped too: a line break there would
+    // end the comment and start content.
     let mut text = format!(
-        "# Sandbox of {owner}, created with Berth.\nowner: {}\nsshPublicKeys:\n",
+        "# Sandbox of {}, created with Berth.\nowner: {}\nsshPublicKeys:\n",
+        comment_text(owner),
         scalar(owner)
     );
     for key in keys {
         text.push_str(&format!("  - {}\n", scalar(&key.canonical)));
     }
     let (parsed, problems) = parse_sandbox_file(file, name, &text);
+    // Printable ASCII and newlines only: nothing any YAML parser could take
+    // for a line break, an encoding mark or a control character.
+    let portable = text
+        .bytes()
+        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b));
     match parsed {
-        Some(p) if problems.is_empty() && p.keys == keys && p.owner.as_deref() == Some(owner) => {
+        Some(p)
+            if portable
+                && problems.is_empty()
+                && p.keys == keys
+                && p.owner.as_deref() == Some(owner) =>
+        {
             Ok(text)
         }
         _ => Err(format!(
@@ -168,6 +249,61 @@ mod tests {
             check_keys(" \n", &KeyPolicy::default()).unwrap_err(),
             ["paste at least one SSH public key"]
         );
+    }
+
+    #[test]
+    fn pastes_over_the_limits_are_refused_in_one_sentence() {
+        let policy = KeyPolicy::default();
+        let many: String = (0..15_000u32)
+            .map(|i| ed25519_line([(i % 251) as u8; 32], &format!("k{i}")) + "\n")
+            .collect();
+        assert_eq!(
+            check_keys(&many, &policy).unwrap_err(),
+            ["a sandbox may carry at most 16 keys; you pasted 15000"]
+        );
+        let giant = format!("ssh-rsa AAAAB3NzaC1yc2E{}", "A".repeat(1_400_000));
+        assert_eq!(
+            check_keys(&giant, &policy).unwrap_err(),
+            ["you pasted 1.3 MiB; 16 keys of up to 8 KiB each is the most a sandbox takes"]
+        );
+        let long = format!("{}\nssh-rsa {}", RSA_3072, "A".repeat(20_000));
+        assert_eq!(
+            check_keys(&long, &policy).unwrap_err(),
+            ["key 2: this line is 19.5 KiB long; an SSH public key line may be at most 8 KiB"]
+        );
+        let small_rsa = KeyPolicy {
+            min_rsa_bits: 1024,
+            max_rsa_bits: 2048,
+            ..KeyPolicy::default()
+        };
+        assert_eq!(
+            check_keys(RSA_3072, &small_rsa).unwrap_err(),
+            ["this RSA key has 3072 bits; at most 2048 are accepted"]
+        );
+    }
+
+    #[test]
+    fn only_the_first_ten_problems_are_listed() {
+        let pasted = "not a key\n".repeat(16);
+        let err = check_keys(&pasted, &KeyPolicy::default()).unwrap_err();
+        assert_eq!(err.len(), 11);
+        assert!(err[9].starts_with("key 10: "), "{err:?}");
+        assert_eq!(err[10], "and 6 more problems");
+    }
+
+    #[test]
+    fn a_hostile_owner_is_escaped_in_the_comment_and_the_value() {
+        let keys = check_keys(&ed25519_line([5; 32], "ann"), &KeyPolicy::default()).unwrap();
+        let owner = "dev1\u{2028}owner: admin\nimage: evil";
+        let text = render_sandbox("sandboxes/box.yaml", "box", owner, &keys).unwrap();
+        assert_eq!(
+            text.lines().take(2).collect::<Vec<_>>(),
+            [
+                "# Sandbox of dev1\\u2028owner: admin\\u000Aimage: evil, created with Berth.",
+                "owner: \"dev1\\u2028owner: admin\\u000Aimage: evil\"",
+            ]
+        );
+        assert_eq!(text.lines().count(), 4);
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl Writer {
                 let dir = crate::readmodel::repo_dir(config, repo, "writes");
                 let writer = BranchWriter {
                     repo: repo.clone(),
-                    git: Git::new(dir, repo.credentials.clone()),
+                    git: Git::new(dir, repo.credentials.clone()).with_timeout(config.git_timeout()),
                     queue: Mutex::new(()),
                     last_pushed: std::sync::Mutex::new(None),
                 };
@@ -325,17 +325,27 @@ impl BranchWriter {
 }
 
 /// git's ways of saying "someone else pushed first"; anything else is a
-/// real failure and is not retried.
+/// real failure and is not retried. A bare `[rejected]` is not enough: a
+/// server-side hook, a protected branch or a missing permission also
+/// reject, and retrying them only delays the answer.
 fn is_push_race(stderr: &str) -> bool {
-    const SIGNS: &[&str] = &[
-        "non-fast-forward",
-        "fetch first",
-        "[rejected]",
+    const FINAL: &[&str] = &[
+        "hook declined",
+        "protected branch",
+        "permission",
+        "denied",
+        "not allowed",
+    ];
+    const RACES: &[&str] = &[
+        "(non-fast-forward)",
+        "(fetch first)",
+        "(stale info)",
         "failed to update ref",
         "cannot lock ref",
         "incorrect old value provided",
     ];
-    SIGNS.iter().any(|sign| stderr.contains(sign))
+    let lower = stderr.to_lowercase();
+    !FINAL.iter().any(|sign| lower.contains(sign)) && RACES.iter().any(|sign| lower.contains(sign))
 }
 
 #[cfg(test)]
@@ -344,15 +354,37 @@ mod tests {
 
     #[test]
     fn push_races_are_told_apart_from_failures() {
-        assert!(is_push_race(
-            " ! [rejected]        abc -> main (fetch first)\nerror: failed to push some refs"
-        ));
-        assert!(is_push_race(
-            "! [remote rejected] main -> main (failed to update ref)"
-        ));
-        assert!(!is_push_race(
-            "fatal: could not read Username: terminal prompts disabled"
-        ));
-        assert!(!is_push_race("remote: Permission to x denied"));
+        // Real stderr of `git push`, from git 2.47 and the big forges.
+        let races = [
+            " ! [rejected]        abc -> main (fetch first)\nerror: failed to push some refs to '/srv/gitops.git'\nhint: Updates were rejected because the remote contains work that you do not\n",
+            " ! [rejected]        abc -> main (non-fast-forward)\nerror: failed to push some refs to 'git@github.com:acme/gitops.git'\n",
+            " ! [rejected]        abc -> main (stale info)\nerror: failed to push some refs to '/srv/gitops.git'\n",
+            " ! [remote rejected] abc -> main (failed to update ref)\nerror: failed to push some refs to '/srv/gitops.git'\n",
+            " ! [remote rejected] abc -> main (cannot lock ref 'refs/heads/main': is at 1111111111111111111111111111111111111111 but expected 2222222222222222222222222222222222222222)\n",
+            "error: cannot lock ref 'refs/heads/main': Unable to create '/srv/gitops.git/refs/heads/main.lock': File exists.\n",
+        ];
+        for stderr in races {
+            assert!(is_push_race(stderr), "{stderr}");
+        }
+        let final_answers = [
+            "remote: change freeze until Monday\nTo /srv/gitops.git\n ! [remote rejected] abc -> main (pre-receive hook declined)\nerror: failed to push some refs to '/srv/gitops.git'\n",
+            " ! [remote rejected] abc -> main (hook declined)\nerror: failed to push some refs\n",
+            " ! [remote rejected] abc -> main (update hook declined)\nerror: failed to push some refs\n",
+            "remote: error: GH006: Protected branch update failed for refs/heads/main.\nremote: error: Changes must be made through a pull request.\n ! [remote rejected] abc -> main (protected branch hook declined)\n",
+            "remote: GitLab: You are not allowed to push code to protected branches on this project.\n ! [remote rejected] abc -> main (pre-receive hook declined)\n",
+            "remote: Permission to acme/gitops.git denied to berth-bot.\nfatal: unable to access 'https://github.com/acme/gitops.git/': The requested URL returned error: 403\n",
+            "ERROR: Permission to acme/gitops.git denied to deploy key\nfatal: Could not read from remote repository.\n",
+            " ! [remote rejected] abc -> main (shallow update not allowed)\n",
+            // A policy hook that mentions what it forbids.
+            "remote: non-fast-forward pushes and direct commits to main are not allowed; open a merge request\n ! [remote rejected] abc -> main (pre-receive hook declined)\n",
+            // A ref the remote can never write: locking fails every time.
+            "remote: error: cannot lock ref 'refs/heads/main': Unable to create '/srv/gitops.git/refs/heads/main.lock': Permission denied\n ! [remote rejected] abc -> main (cannot lock ref 'refs/heads/main': Unable to create '/srv/gitops.git/refs/heads/main.lock': Permission denied)\n",
+            "fatal: ref updates aborted by hook\nfatal: the remote end hung up unexpectedly\n",
+            "fatal: could not read Username for 'https://github.com': terminal prompts disabled\n",
+            "git push failed: timed out after 120s and was stopped",
+        ];
+        for stderr in final_answers {
+            assert!(!is_push_race(stderr), "{stderr}");
+        }
     }
 }

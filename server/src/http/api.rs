@@ -43,7 +43,7 @@ impl From<BerthError> for ApiError {
 struct EnvironmentOut {
     name: String,
     title: String,
-    kind: String,
+    kind: app::model::EnvironmentKind,
     file: Option<String>,
     repository: String,
     commit: String,
@@ -70,7 +70,7 @@ async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::
         out.push(EnvironmentOut {
             name: env.name.clone(),
             title: detail.summary.title.clone(),
-            kind: format!("{:?}", detail.summary.kind).to_lowercase(),
+            kind: detail.summary.kind,
             file: env.file.clone(),
             repository,
             commit: commit.unwrap_or_default(),

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use app::{
     error::BerthError,
-    model::{AuditQuery, CommitResult},
+    model::{AuditLogPage, AuditQuery, CommitResult},
     ports::Operations,
 };
 
@@ -112,11 +112,13 @@ async fn set_branch(
     Ok(committed(result, false))
 }
 
+/// A page of the log, newest first; `next_before` (when set) is the
+/// `before` of the next, older page.
 async fn audit(
     State(state): State<AppState>,
     parts: Parts,
     Query(query): Query<AuditQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let entries = Operations::audit(state.actions.as_ref(), &parts, query).await?;
-    Ok(Json(json!({ "entries": entries })))
+) -> Result<Json<AuditLogPage>, ApiError> {
+    let rows = Operations::audit(state.actions.as_ref(), &parts, query.clone()).await?;
+    Ok(Json(AuditLogPage::new(rows, &query)))
 }

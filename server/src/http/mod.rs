@@ -1,9 +1,14 @@
 //! The HTTP surface: the Leptos pages, the JSON API, health checks, and
-//! the tracing layer that names each request by its matched route.
+//! the layers every request passes: host check, body limit, page cache,
+//! same-origin check, and tracing by matched route.
 
 mod api;
 mod api_writes;
+mod host_check;
+mod limits;
 mod page_cache;
+
+pub use page_cache::CacheLimits;
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,7 +16,12 @@ use app::{
     ports::{DashboardHandle, OperationsHandle},
     shell, App,
 };
-use axum::{extract::MatchedPath, http::Request, routing::get, Router};
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath},
+    http::Request,
+    routing::get,
+    Extension, Router,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
@@ -19,6 +29,12 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
+    router_with_cache(state, CacheLimits::default())
+}
+
+/// `router` with other page cache limits (tests use tiny ones).
+pub fn router_with_cache(state: AppState, cache_limits: CacheLimits) -> Router {
+    let max_body = state.config.max_body_bytes;
     let routes = generate_route_list(App);
     let dashboard: DashboardHandle = state.read_model.clone();
     let leptos_options = state.leptos_options.clone();
@@ -34,11 +50,30 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(crate::auth::csrf::same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(
+            state.actions.clone(),
+            crate::auth::csrf::same_origin_only,
+        ))
         // Outside compression, so a cached page is not compressed again.
         .layer(axum::middleware::from_fn_with_state(
-            page_cache::PageCache::new(state.read_model.clone()),
+            page_cache::PageCache::new(
+                state.read_model.clone(),
+                state.gatekeeper.clone(),
+                cache_limits,
+            ),
             page_cache::cache_pages,
+        ))
+        // axum's extractors have their own limit (2 MB); kept equal to ours.
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            max_body,
+            limits::limit_bodies,
+        ))
+        // Outside the cache, so a cached page is never served to a
+        // rebound name.
+        .layer(axum::middleware::from_fn_with_state(
+            host_check::HostPolicy::new(&state.config),
+            host_check::check_host,
         ))
         .layer(
             TraceLayer::new_for_http()
@@ -59,6 +94,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    // The host check compares against the port really bound, which the
+    // config does not know when it says port 0.
+    let router = router.layer(Extension(host_check::Listening(listener.local_addr()?)));
     // The peer address is kept: trusted-proxy mode and the audit log use it.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

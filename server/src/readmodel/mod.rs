@@ -2,6 +2,7 @@
 //! refreshed on an interval and on demand.
 
 mod snapshot;
+mod template;
 mod views;
 
 use std::{
@@ -27,7 +28,13 @@ pub struct ReadModel {
     generation: std::sync::atomic::AtomicU64,
     /// Bumped when a refresh starts (under `refreshing`).
     started: std::sync::atomic::AtomicU64,
+    /// When a fetch caused by pressing Refresh finished (set under
+    /// `refreshing`).
+    last_press: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// The shortest time between two fetches caused by pressing Refresh.
+pub const PRESS_INTERVAL: Duration = Duration::from_secs(5);
 
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -45,6 +52,7 @@ impl ReadModel {
             refreshing: tokio::sync::Mutex::new(()),
             generation: std::sync::atomic::AtomicU64::new(0),
             started: std::sync::atomic::AtomicU64::new(0),
+            last_press: std::sync::Mutex::new(None),
         })
     }
 
@@ -67,7 +75,7 @@ impl ReadModel {
     /// that cannot be fetched keeps its last good data, marked with the error.
     pub async fn refresh(&self) {
         let guard = self.refreshing.lock().await;
-        self.refresh_locked(guard).await;
+        self.refresh_locked(&guard).await;
     }
 
     /// Returns once a refresh that started after this call has finished, so
@@ -82,10 +90,33 @@ impl ReadModel {
         if self.started.load(SeqCst) > seen {
             return;
         }
-        self.refresh_locked(guard).await;
+        self.refresh_locked(&guard).await;
     }
 
-    async fn refresh_locked(&self, _guard: tokio::sync::MutexGuard<'_, ()>) {
+    /// A person pressed Refresh. Presses while a refresh is running wait
+    /// for it, and the first of them fetches once more if that refresh had
+    /// started before they pressed. A press within `PRESS_INTERVAL` of the
+    /// last press-driven fetch returns without fetching, so a held-down
+    /// button or a script cannot keep Berth fetching every repository back
+    /// to back. The interval and Berth's own post-commit refreshes do not
+    /// count: a press just after them must still see a commit pushed since.
+    pub async fn refresh_pressed(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let seen = self.started.load(SeqCst);
+        let guard = self.refreshing.lock().await;
+        if self.started.load(SeqCst) > seen {
+            return;
+        }
+        let last_press = *self.last_press.lock().expect("press lock");
+        if last_press.is_some_and(|at| at.elapsed() < PRESS_INTERVAL) {
+            return;
+        }
+        self.refresh_locked(&guard).await;
+        // Still under `refreshing`, so the next press in line sees it.
+        *self.last_press.lock().expect("press lock") = Some(std::time::Instant::now());
+    }
+
+    async fn refresh_locked(&self, _guard: &tokio::sync::MutexGuard<'_, ()>) {
         self.started
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let previous = self.snapshot();
@@ -255,7 +286,7 @@ impl Dashboard for ReadModel {
     }
 
     async fn refresh(&self) -> Result<Freshness, BerthError> {
-        ReadModel::refresh(self).await;
+        self.refresh_pressed().await;
         let snapshot = self.snapshot();
         Ok(self.freshness(&snapshot))
     }

@@ -9,9 +9,10 @@ use crate::{
     config::{Config, RepositoryConfig},
     gitops::{
         files::{
-            parse_environment_file, parse_sandbox_file, EnvironmentFile, Problem, SandboxFile,
+            parse_environment_file, parse_sandbox_file, too_large, unread_sandbox, EnvironmentFile,
+            Problem, SandboxFile, MAX_FILE_BYTES,
         },
-        git::Git,
+        git::{Blob, Git},
         history::{self, Tracked},
     },
     store::Store,
@@ -95,7 +96,8 @@ pub async fn load_repository(
     repo: &RepositoryConfig,
     store: &dyn Store,
 ) -> Result<RepoParts, String> {
-    let git = Git::new(mirror_dir(config, repo), repo.credentials.clone());
+    let git = Git::new(mirror_dir(config, repo), repo.credentials.clone())
+        .with_timeout(config.git_timeout());
     let head = git
         .sync_mirror(&repo.url, &repo.branch)
         .await
@@ -131,11 +133,18 @@ pub async fn load_repository(
         .iter()
         .map(|(_, file)| format!("{head}:{file}"))
         .collect();
-    let texts = git.read_blobs(&specs).await.map_err(|e| e.to_string())?;
+    let texts = git
+        .read_blobs_up_to(&specs, MAX_FILE_BYTES as u64)
+        .await
+        .map_err(|e| e.to_string())?;
     for ((name, file), text) in envs.iter().zip(texts) {
         let parsed = match text {
-            Some(text) => parse_environment_file(file, &text),
-            None => EnvironmentFile {
+            Blob::Text(text) => parse_environment_file(file, &text),
+            Blob::TooLarge { size } => EnvironmentFile {
+                entries: Vec::new(),
+                problems: vec![too_large(file, size)],
+            },
+            Blob::Missing => EnvironmentFile {
                 entries: Vec::new(),
                 problems: vec![Problem {
                     file: file.to_string(),
@@ -174,20 +183,27 @@ async fn load_sandboxes(
         .filter(|f| f.ends_with(".yaml"))
         .collect();
     let specs: Vec<String> = files.iter().map(|f| format!("{head}:{f}")).collect();
-    let texts = git.read_blobs(&specs).await.map_err(|e| e.to_string())?;
+    let texts = git
+        .read_blobs_up_to(&specs, MAX_FILE_BYTES as u64)
+        .await
+        .map_err(|e| e.to_string())?;
     let created = store
         .sandbox_creations(repository, dir)
         .await
         .map_err(|e| e.to_string())?;
     let mut result = Sandboxes::default();
     for (file, text) in files.iter().zip(texts) {
-        let Some(text) = text else { continue };
         let name = file
             .rsplit('/')
             .next()
             .unwrap_or(file)
             .trim_end_matches(".yaml");
-        match parse_sandbox_file(file, name, &text) {
+        let parsed = match text {
+            Blob::Text(text) => parse_sandbox_file(file, name, &text),
+            Blob::TooLarge { size } => unread_sandbox(file, name, too_large(file, size)),
+            Blob::Missing => continue,
+        };
+        match parsed {
             (Some(sandbox), problems) => {
                 let when = created.get(file).cloned();
                 result.sandboxes.push((sandbox, problems, when));

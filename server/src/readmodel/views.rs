@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use app::model::*;
 
 use super::snapshot::{RepoParts, Snapshot};
+use super::template::{fill_template, shell_quote, url_escape};
 use crate::{
-    config::{self, Config, EnvironmentConfig, ServiceConfig},
+    config::{Config, EnvironmentConfig, ServiceConfig},
     gitops::files::{EnvironmentFile, Problem, SandboxFile},
     store::EnvironmentChange,
 };
@@ -16,14 +17,6 @@ fn problem(p: &Problem) -> FileProblem {
         file: p.file.clone(),
         line: p.line,
         message: p.message.clone(),
-    }
-}
-
-fn kind(kind: config::EnvironmentKind) -> EnvironmentKind {
-    match kind {
-        config::EnvironmentKind::Prod => EnvironmentKind::Prod,
-        config::EnvironmentKind::Stg => EnvironmentKind::Stg,
-        config::EnvironmentKind::Dev => EnvironmentKind::Dev,
     }
 }
 
@@ -76,7 +69,7 @@ fn summary(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig) -> Env
     let mut summary = EnvironmentSummary {
         name: env.name.clone(),
         title: env.title(),
-        kind: kind(env.kind),
+        kind: env.kind,
         file: env.file.clone(),
         deployed: 0,
         off_default: 0,
@@ -119,18 +112,17 @@ fn sandbox_summary(
     problems: &[Problem],
     created: Option<&Change>,
 ) -> SandboxSummary {
-    let fill = |template: &str| {
-        template
-            .replace("{name}", &sandbox.name)
-            .replace("{owner}", sandbox.owner.as_deref().unwrap_or(&sandbox.name))
-            .replace("{domain}", &config.sandboxes.domain)
-    };
+    let values = [
+        ("name", sandbox.name.as_str()),
+        ("owner", sandbox.owner.as_deref().unwrap_or(&sandbox.name)),
+        ("domain", config.sandboxes.domain.as_str()),
+    ];
     SandboxSummary {
         name: sandbox.name.clone(),
         owner: sandbox.owner.clone(),
         file: sandbox.file.clone(),
-        url: fill(&config.sandboxes.url_template),
-        ssh: fill(&config.sandboxes.ssh_command_template),
+        url: fill_template(&config.sandboxes.url_template, &values, url_escape),
+        ssh: fill_template(&config.sandboxes.ssh_command_template, &values, shell_quote),
         keys: sandbox
             .keys
             .iter()

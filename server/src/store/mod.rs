@@ -3,6 +3,7 @@
 //! SQLite one.
 
 mod access;
+mod sessions;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -10,6 +11,7 @@ use std::collections::HashMap;
 use app::model::Change;
 
 pub use access::{AccessStore, NewAuditEntry, TokenOwner};
+pub use sessions::SessionStore;
 pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;

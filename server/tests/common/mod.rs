@@ -226,20 +226,49 @@ impl Server {
         serde_json::from_str(&body).unwrap()
     }
 
-    /// Presses Refresh the way a browser without JavaScript does.
+    /// Signs `user` in the way the login form does (local mode) and
+    /// returns the session cookie (`name=value`).
+    pub async fn sign_in(&self, user: &str) -> String {
+        // Not following the redirect, to see the cookie it sets.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = client
+            .post(format!("{}/api/login", self.base))
+            .header("origin", &self.base)
+            .header("accept", "text/html")
+            .form(&[("user", user), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 302, "signing in {user}");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// Presses Refresh as a signed-in person (anonymous presses are
+    /// refused), the way a browser without JavaScript does.
     pub async fn press_refresh(&self) -> u16 {
-        let response = self
+        let cookie = self.sign_in("tester").await;
+        self.press_refresh_as(Some(&cookie)).await
+    }
+
+    /// Presses Refresh with a session cookie, or none, the way a browser
+    /// without JavaScript does (the answer redirects back to the page).
+    pub async fn press_refresh_as(&self, cookie: Option<&str>) -> u16 {
+        let mut request = self
             .client
             .post(format!("{}/api/refresh_now", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "text/html")
             .header("referer", format!("{}/", self.base))
             .header("origin", &self.base)
-            .body("")
-            .send()
-            .await
-            .unwrap();
-        response.status().as_u16()
+            .body("");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap().status().as_u16()
     }
 }
 
@@ -248,7 +277,7 @@ impl Server {
     pub async fn token(&self, user: &str) -> String {
         self.state
             .actions
-            .issue_token(user, "test", &[])
+            .issue_token(user, "test", &[], 30)
             .await
             .unwrap()
     }
