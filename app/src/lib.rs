@@ -5,6 +5,9 @@ pub mod api;
 mod components;
 pub mod cookies;
 pub mod error;
+pub mod filters;
+pub mod format;
+pub mod links;
 pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]

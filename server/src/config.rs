@@ -290,7 +290,11 @@ pub fn demo_config_path(data_dir: &Path) -> PathBuf {
 impl Config {
     /// Loads `file` (or, without one, the demo config in the data dir),
     /// then applies `BERTH_*` overrides and checks the result.
-    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+    pub fn load(file: Option<&Path>) -> crate::error::Result<Config> {
+        Config::load_checked(file).map_err(crate::error::Error::Config)
+    }
+
+    fn load_checked(file: Option<&Path>) -> Result<Config, String> {
         let env = || Env::prefixed("BERTH_").ignore(&["config"]).split("__");
         let path = match file {
             Some(path) => path.to_path_buf(),
@@ -321,12 +325,12 @@ impl Config {
         Ok(config)
     }
 
-    pub fn from_toml(text: &str) -> Result<Config, String> {
+    pub fn from_toml(text: &str) -> crate::error::Result<Config> {
         let config: Config = Figment::new()
             .merge(Toml::string(text))
             .extract()
-            .map_err(|e| e.to_string())?;
-        config.check()?;
+            .map_err(|e| crate::error::Error::Config(e.to_string()))?;
+        config.check().map_err(crate::error::Error::Config)?;
         Ok(config)
     }
 
@@ -413,14 +417,21 @@ mod tests {
         let twice = format!("{MINIMAL}[[services]]\nname = \"a\"\n[[services]]\nname = \"a\"\n");
         assert!(Config::from_toml(&twice)
             .unwrap_err()
+            .to_string()
             .contains("configured twice"));
-        assert!(Config::from_toml("").unwrap_err().contains("repositories"));
+        assert!(Config::from_toml("")
+            .unwrap_err()
+            .to_string()
+            .contains("repositories"));
     }
 
     #[test]
     fn environment_must_name_a_known_repository() {
         let text = format!("{MINIMAL}[[environments]]\nname = \"dev\"\nkind = \"dev\"\nfile = \"dev.yaml\"\nrepository = \"nope\"\n");
-        assert!(Config::from_toml(&text).unwrap_err().contains("nope"));
+        assert!(Config::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("nope"));
     }
 
     #[test]

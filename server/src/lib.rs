@@ -3,8 +3,10 @@
 
 pub mod actions;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod error;
 pub mod gitops;
 pub mod http;
 pub mod readmodel;

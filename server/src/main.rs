@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use berth::{config::Config, demo, readmodel::unix_now, startup, telemetry};
+use berth::{clock::unix_now, config::Config, demo, error::Error, startup, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -111,25 +111,28 @@ async fn main() -> std::process::ExitCode {
                     sandboxes,
                     days,
                 };
-                demo::init(&dir, &size, force, unix_now()).map(|path| {
-                    println!(
-                        "Created the demo GitOps repository; its config is {}.",
-                        path.display()
-                    );
-                })
+                demo::init(&dir, &size, force, unix_now())
+                    .map(|path| {
+                        println!(
+                            "Created the demo GitOps repository; its config is {}.",
+                            path.display()
+                        );
+                    })
+                    .map_err(Error::Unavailable)
             }
         }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("berth: {message}");
+        Err(error) => {
+            // The operator's console gets the whole story, git's stderr too.
+            eprintln!("berth: {error}");
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-async fn serve(config_path: Option<PathBuf>) -> Result<(), String> {
+async fn serve(config_path: Option<PathBuf>) -> Result<(), Error> {
     let config = Config::load(config_path.as_deref())?;
     telemetry::init(config.log_format);
     startup::run(config).await
@@ -141,14 +144,14 @@ async fn create_token(
     label: &str,
     groups: &[String],
     days: u32,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let config = Config::load(config_path.as_deref())?;
     let state = startup::build_state(config).await?;
     let token = state
         .actions
         .issue_token(user, label, groups, days)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Error::Invalid(e.to_string()))?;
     println!("{token}");
     eprintln!(
         "This token acts as {user} for {days} days. It is shown only now; store it as a secret."

@@ -8,6 +8,7 @@ use crate::{
     actions::Actions,
     auth::{config::AuthMode, session::SessionKey, Gatekeeper},
     config::Config,
+    error::{Error, Result},
     readmodel::ReadModel,
     state::AppState,
     store::{AccessStore, SqliteStore, Store},
@@ -25,30 +26,26 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 /// Opens the database and builds the state; does not read git yet.
-pub async fn build_state(config: Config) -> Result<AppState, String> {
+pub async fn build_state(config: Config) -> Result<AppState> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        format!(
+        Error::Config(format!(
             "cannot create the data dir {}: {e}",
             config.data_dir.display()
-        )
+        ))
     })?;
     let url = config.database_url();
     if !url.starts_with("sqlite:") {
-        return Err(format!(
+        return Err(Error::Config(format!(
             "unsupported database_url `{url}`: this build supports sqlite:"
-        ));
+        )));
     }
     if config.auth.mode == AuthMode::Local && !config.listen.ip().is_loopback() {
-        return Err(format!(
+        return Err(Error::Config(format!(
             "local sign-in (auth.mode = \"local\") lets anyone pick a name, so Berth only allows it on a loopback address, not {}; set auth.mode = \"trusted-proxy\" behind your login proxy",
             config.listen
-        ));
+        )));
     }
-    let sqlite = Arc::new(
-        SqliteStore::connect(&url)
-            .await
-            .map_err(|e| e.to_string())?,
-    );
+    let sqlite = Arc::new(SqliteStore::connect(&url).await?);
     let store: Arc<dyn Store> = sqlite.clone();
     let access: Arc<dyn AccessStore> = sqlite;
     let key_file = config
@@ -56,7 +53,7 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
         .session_key_file
         .clone()
         .unwrap_or_else(|| config.data_dir.join("session.key"));
-    let key = SessionKey::load_or_create(&key_file)?;
+    let key = SessionKey::load_or_create(&key_file).map_err(Error::Config)?;
     let config = Arc::new(config);
     let read_model = ReadModel::new(Arc::clone(&config), Arc::clone(&store));
     let gatekeeper = Arc::new(Gatekeeper::new(
@@ -81,15 +78,15 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
 }
 
 /// Binds, starts the refresh loop and serves until shut down.
-pub async fn run(config: Config) -> Result<(), String> {
+pub async fn run(config: Config) -> Result<()> {
     let listen = config.listen;
     let state = build_state(config).await?;
     state.read_model.spawn_refresh_loop();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
     tracing::info!("Berth is serving on http://{listen}");
     crate::http::serve(listener, crate::http::router(state))
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| Error::Unavailable(format!("the server stopped: {e}")))
 }

@@ -102,7 +102,7 @@ async fn a_hundred_promotions_at_once_all_land() {
     };
 
     let started = Instant::now();
-    let requests = (0..PROMOTIONS).map(|i| {
+    let promote = |i: usize| {
         let server = Arc::clone(&server);
         let token = token.clone();
         tokio::spawn(async move {
@@ -115,8 +115,30 @@ async fn a_hundred_promotions_at_once_all_land() {
                 )
                 .await
         })
-    });
-    let answers = futures_join(requests.collect()).await;
+    };
+    // Two waves with a hand-pushed note between them, so the writer surely
+    // builds on a head that someone else moved (on a busy machine the
+    // interloper alone may not get a push in); the interloper keeps racing
+    // both waves.
+    let mut answers = futures_join((0..PROMOTIONS / 2).map(promote).collect()).await;
+    {
+        let clone = upstream.dir.path().join("between");
+        let bare = upstream.bare.clone();
+        git(
+            upstream.dir.path(),
+            &[
+                "clone",
+                "--quiet",
+                bare.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+            &[],
+        );
+        tokio::task::spawn_blocking(move || push_unrelated(&bare, &clone, BETWEEN))
+            .await
+            .unwrap();
+    }
+    answers.extend(futures_join((PROMOTIONS / 2..PROMOTIONS).map(promote).collect()).await);
     let elapsed = started.elapsed();
     done.store(true, Ordering::SeqCst);
     let notes = interloper.join().unwrap();
@@ -162,7 +184,7 @@ async fn a_hundred_promotions_at_once_all_land() {
     );
     assert_eq!(
         tree.lines().count(),
-        notes,
+        notes + 1,
         "every hand-pushed note survived"
     );
     let berth_commits = git(
@@ -181,6 +203,9 @@ async fn a_hundred_promotions_at_once_all_land() {
         "no note landed between promotions: {subjects}"
     );
 }
+
+/// The number of the note pushed between the two waves of promotions.
+const BETWEEN: usize = 9_999;
 
 async fn futures_join<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::with_capacity(handles.len());

@@ -26,7 +26,7 @@ fn config_file_env_overrides_and_the_demo() {
     assert_eq!(config.log_format, berth::config::LogFormat::Json);
 
     std::env::set_var("BERTH_LISTEN", "not an address");
-    let err = Config::load(Some(&file)).unwrap_err();
+    let err = Config::load(Some(&file)).unwrap_err().to_string();
     assert!(err.to_lowercase().contains("listen"), "{err}");
     for var in [
         "BERTH_LISTEN",
@@ -36,13 +36,15 @@ fn config_file_env_overrides_and_the_demo() {
         std::env::remove_var(var);
     }
 
-    let missing = Config::load(Some(&dir.path().join("nope.toml"))).unwrap_err();
+    let missing = Config::load(Some(&dir.path().join("nope.toml")))
+        .unwrap_err()
+        .to_string();
     assert!(missing.contains("does not exist"), "{missing}");
 
     // Without a config, Berth looks for the demo in the data dir.
     let data = dir.path().join("data");
     std::env::set_var("BERTH_DATA_DIR", &data);
-    let err = Config::load(None).unwrap_err();
+    let err = Config::load(None).unwrap_err().to_string();
     assert!(err.contains("berth demo init"), "{err}");
 
     let size = DemoSize::default();

@@ -162,6 +162,17 @@ async fn loopback_names_on_the_listening_port_are_answered() {
     // HTTP/1.0 without a Host: nothing to check it against.
     let status = raw_status(&server, "GET / HTTP/1.0\r\n\r\n".into(), vec![]).await;
     assert!(status.contains(" 421 "), "{status}");
+    // Malformed ways to name two hosts at once are refused outright.
+    let good = format!("localhost:{port}");
+    let two_hosts = format!("GET / HTTP/1.1\r\nHost: {good}\r\nHost: evil.example:{port}\r\n\r\n");
+    let status = raw_status(&server, two_hosts, vec![]).await;
+    assert!(status.contains(" 400 "), "{status}");
+    let absolute = format!("GET http://evil.example:{port}/ HTTP/1.1\r\nHost: {good}\r\n\r\n");
+    let status = raw_status(&server, absolute, vec![]).await;
+    assert!(status.contains(" 400 "), "{status}");
+    let same = format!("GET http://{good}/ HTTP/1.1\r\nHost: {good}\r\nConnection: close\r\n\r\n");
+    let status = raw_status(&server, same, vec![]).await;
+    assert!(status.contains(" 200 "), "{status}");
 }
 
 #[tokio::test]

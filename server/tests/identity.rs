@@ -155,7 +155,11 @@ async fn local_sign_in_is_refused_on_a_public_address() {
     let data = tempfile::tempdir().unwrap();
     let mut config = common::config_for(&upstream, data.path());
     config.listen = "0.0.0.0:3000".parse().unwrap();
-    let err = berth::startup::build_state(config).await.err().unwrap();
+    let err = berth::startup::build_state(config)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         err.contains("only allows it on a loopback address"),
         "{err}"
@@ -176,4 +180,43 @@ async fn a_proxy_user_name_berth_cannot_use_is_refused_and_writes_nothing() {
     let (status, page) = server.get("/").await;
     assert_eq!(status, 200, "anonymous pages still work");
     assert!(!page.contains("$(id)"));
+}
+
+#[tokio::test]
+async fn refusals_behind_a_proxy_name_the_client_and_the_user_it_named() {
+    let upstream = Upstream::new();
+    upstream.commit("Ann", T0, "environments", ENV_FILES);
+    let server = Server::start_with(&upstream, true, PROXY).await;
+    // A cross-site form forwarded by the proxy for two different clients:
+    // each is counted against its own address, not the proxy's.
+    for client in ["203.0.113.7", "198.51.100.8"] {
+        let status = server
+            .client()
+            .post(format!("{}/api/create_sandbox", server.base))
+            .header("origin", "http://evil.example")
+            .header("x-forwarded-user", "victim")
+            .header("x-forwarded-for", client)
+            .form(&[("name", "forged"), ("keys", "x")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(status, 403);
+    }
+    let entries = server
+        .state
+        .actions
+        .store
+        .audit(&Default::default())
+        .await
+        .unwrap();
+    let remotes: Vec<_> = entries.iter().map(|e| e.remote.clone()).collect();
+    assert_eq!(
+        remotes,
+        [Some("198.51.100.8".into()), Some("203.0.113.7".into())]
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e.actor == "victim" && e.via == "proxy"));
 }

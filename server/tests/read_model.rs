@@ -9,6 +9,63 @@ fn sandbox_file(owner: &str, key: &str) -> String {
     format!("# Sandbox of {owner}.\nowner: {owner}\nsshPublicKeys:\n  - {key}\n")
 }
 
+/// The page as a browser shows it without JavaScript: the `<script>`
+/// elements are dropped, since the hydration data in them repeats every
+/// name and message of the page (a check on the whole response would pass
+/// whatever the page renders), and so are the `<!>` markers Leptos puts
+/// between text nodes.
+fn rendered(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("</script>")
+            .expect("every script is closed");
+        rest = &rest[start + end + "</script>".len()..];
+    }
+    out.push_str(rest);
+    assert!(
+        !out.contains("__RESOLVED_RESOURCES"),
+        "the hydration data is gone"
+    );
+    out.replace("<!>", "")
+}
+
+/// Status and rendered markup of a page.
+async fn page(server: &Server, path: &str) -> (u16, String) {
+    let (status, html) = server.get(path).await;
+    (status, rendered(&html))
+}
+
+/// The first element of `page` whose start tag begins with `open` (e.g.
+/// `<tr data-sandbox="ann"`), through its end tag. The element must not
+/// hold another element of its name.
+fn element<'a>(page: &'a str, open: &str) -> &'a str {
+    let name = open[1..].split([' ', '>']).next().unwrap();
+    let start = page
+        .find(open)
+        .unwrap_or_else(|| panic!("no `{open}` in the page:\n{page}"));
+    let close = format!("</{name}>");
+    let end = page[start..]
+        .find(&close)
+        .unwrap_or_else(|| panic!("`{open}` is not closed"));
+    &page[start..start + end + close.len()]
+}
+
+/// Every element of `page` whose start tag begins with `open`, in order.
+fn elements<'a>(page: &'a str, open: &str) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut rest = page;
+    while rest.contains(open) {
+        let one = element(rest, open);
+        found.push(one);
+        let at = rest.find(one).unwrap() + one.len();
+        rest = &rest[at..];
+    }
+    found
+}
+
 fn seeded() -> Upstream {
     let upstream = Upstream::new();
     upstream.commit(
@@ -102,22 +159,38 @@ async fn a_pushed_commit_shows_up_after_a_refresh() {
     assert_eq!(after["environments"][3]["services"]["app-b"], "fix-upload");
     assert_eq!(after["environments"][3]["commit"], upstream.head());
 
-    let (_, again) = server.get("/").await;
+    let (_, again) = page(&server, "/").await;
+    let cell = element(&again, r#"<tr data-service="app-b">"#);
     assert!(
-        again.contains(r#"data-branch="fix-upload""#),
-        "a refresh is never hidden by the page cache"
+        cell.contains(r#"<td data-env="dev" data-branch="fix-upload" class="cell">"#),
+        "a refresh is never hidden by the page cache: {cell}"
     );
-    let (status, html) = server.get("/?highlight=fix-upload").await;
+    let (status, html) = page(&server, "/?highlight=fix-upload").await;
     assert_eq!(status, 200);
-    assert!(
-        html.contains(r#"data-branch="fix-upload""#),
-        "the grid shows the new branch"
+    let cell = element(
+        &html,
+        r#"<td data-env="dev" data-branch="fix-upload" class="cell highlight">"#,
     );
     assert!(
-        html.contains("cell highlight"),
-        "the picked branch is highlighted"
+        cell.contains(
+            r#"<a href="/" title="Show where this branch runs" class="branch">fix-upload</a>"#
+        ),
+        "the grid shows the new branch, a link that ends the highlight: {cell}"
     );
-    assert!(html.contains("Bob"), "the cell says who changed it");
+    assert!(
+        cell.contains(r#"by <span class="author">Bob</span>"#),
+        "the cell says who changed it: {cell}"
+    );
+    assert_eq!(
+        html.matches("cell highlight").count(),
+        1,
+        "only the cell running the picked branch is highlighted"
+    );
+    let unchanged = element(&html, r#"<td data-env="dev" data-branch="feature-xxx""#);
+    assert!(
+        unchanged.contains(r#"by <span class="author">Ann</span>"#),
+        "other cells keep their author: {unchanged}"
+    );
 }
 
 #[tokio::test]
@@ -149,29 +222,63 @@ async fn environment_page_shows_the_history_of_its_file() {
     );
     let server = Server::start(&upstream, true).await;
 
-    let (status, html) = server.get("/env/dev").await;
+    let (status, whole) = server.get("/env/dev").await;
     assert_eq!(status, 200);
-    let newest = html
-        .find("removed (was main)")
-        .expect("the removal is listed");
-    let older = html
-        .find("feature-xxx → feature-yyy")
-        .expect("the change is listed");
-    assert!(newest < older, "newest first");
-    assert!(html.contains("Try the new upload retry"));
     assert!(
-        !html.contains("Unrelated readme"),
+        !whole.contains("Unrelated readme"),
         "commits that did not touch the file are not history"
     );
-    assert!(html.contains("Dan") && html.contains("Bob"));
+    let html = rendered(&whole);
+    let history = elements(
+        element(&html, r#"<ol class="history">"#),
+        r#"<li class="history-entry">"#,
+    );
+    assert_eq!(
+        history.len(),
+        5,
+        "Ann added app-a and app-b, Bob changed app-a and added app-c, Dan removed app-c"
+    );
     assert!(
-        html.contains("Not deployed here: "),
+        history[0].starts_with(
+            r#"<li class="history-entry"><strong>app-c</strong>: <span class="what">removed (was main)</span> — <span class="author">Dan</span>"#
+        ),
+        "newest first: {}",
+        history[0]
+    );
+    let bob = history
+        .iter()
+        .position(|entry| {
+            entry.contains(r#"<span class="what">feature-xxx → feature-yyy</span> — <span class="author">Bob</span>"#)
+        })
+        .expect("Bob's change of app-a is listed");
+    assert!(
+        (1..3).contains(&bob),
+        "after Dan's, before Ann's: {history:#?}"
+    );
+    assert!(history[bob].contains(r#"<span class="subject">Try the new upload retry</span>"#));
+    assert!(
+        history[3..]
+            .iter()
+            .all(|entry| entry.contains(r#"<span class="author">Ann</span>"#)),
+        "Ann's commit is the oldest: {history:#?}"
+    );
+    assert!(
+        html.contains(r#"<p class="not-deployed">Not deployed here: app-c</p>"#),
         "app-c is listed as not deployed"
     );
 
     // The overview says who last changed each cell.
-    let (_, overview) = server.get("/").await;
-    assert!(overview.contains("Bob"));
+    let (_, overview) = page(&server, "/").await;
+    let app_a = element(&overview, r#"<td data-env="dev" data-branch="feature-yyy""#);
+    assert!(
+        app_a.contains(r#"by <span class="author">Bob</span>"#),
+        "{app_a}"
+    );
+    let app_b = element(&overview, r#"<td data-env="dev" data-branch="master""#);
+    assert!(
+        app_b.contains(r#"by <span class="author">Ann</span>"#),
+        "{app_b}"
+    );
 }
 
 #[tokio::test]
@@ -234,14 +341,42 @@ async fn bad_files_are_reported_with_file_and_line_and_the_rest_keeps_working() 
         .unwrap()
         .contains("not allowed"));
 
-    let (status, html) = server.get("/").await;
+    let (status, html) = page(&server, "/").await;
     assert_eq!(status, 200);
-    assert!(html.contains("environments/stg-1.yaml:3"));
-    assert!(html.contains("sandboxes/Bad_Name.yaml"));
-    assert!(html.contains("sandboxes/eve.yaml:3"));
+    let places: Vec<_> = elements(
+        element(&html, r#"<section id="problems" class="problems">"#),
+        r#"<code class="place">"#,
+    );
+    let dev_line = dev["problems"][0]["line"].as_u64().unwrap();
+    assert_eq!(
+        places,
+        [
+            r#"<code class="place">environments/stg-1.yaml:2</code>"#.into(),
+            r#"<code class="place">environments/stg-1.yaml:3</code>"#.into(),
+            format!(r#"<code class="place">environments/dev.yaml:{dev_line}</code>"#),
+            r#"<code class="place">sandboxes/Bad_Name.yaml</code>"#.into(),
+            r#"<code class="place">sandboxes/eve.yaml:3</code>"#.into(),
+        ],
+        "every problem, with file and line, environments in config order"
+    );
+    let newest = element(&html, r#"<ul class="newest">"#);
     assert!(
-        html.contains(r#"data-sandbox"#) || html.contains("kohbis"),
-        "the good sandbox is still shown"
+        newest.contains(r#"<a href="/sandboxes/kohbis">kohbis</a>"#),
+        "the good sandbox is still shown: {newest}"
+    );
+
+    let (_, list) = page(&server, "/sandboxes").await;
+    let rows = elements(&list, r#"<tr data-sandbox="#);
+    assert_eq!(rows.len(), 2, "eve and kohbis, not Bad_Name: {rows:#?}");
+    let kohbis = element(&list, r#"<tr data-sandbox="kohbis" class="sandbox">"#);
+    assert!(
+        kohbis.contains("<td>kohbis</td><td>1</td>"),
+        "the owner and one key: {kohbis}"
+    );
+    let eve = element(&list, r#"<tr data-sandbox="eve" class="sandbox">"#);
+    assert!(
+        eve.contains("<td>eve</td><td>0</td>"),
+        "the refused key is not counted: {eve}"
     );
 }
 
@@ -268,6 +403,17 @@ async fn a_force_push_is_reindexed_from_scratch() {
         !html.contains("doomed"),
         "history of the dropped commit is gone"
     );
+    let app_a = element(
+        &rendered(&html),
+        r#"<tr data-service="app-a" class="entry">"#,
+    )
+    .to_string();
+    assert!(
+        app_a.contains(
+            r#"<a href="https://git.example.com/acme/app-a/tree/feature-xxx">feature-xxx</a>"#
+        ),
+        "{app_a}"
+    );
 }
 
 #[tokio::test]
@@ -279,10 +425,14 @@ async fn an_unreachable_repository_keeps_the_last_good_snapshot() {
 
     let envs = server.json("/api/v1/environments").await;
     assert_eq!(envs["environments"][3]["services"]["app-a"], "feature-xxx");
-    let (_, html) = server.get("/").await;
+    let (_, html) = page(&server, "/").await;
     assert!(
-        html.contains("refresh failed"),
+        html.contains(r#"<span class="source-error"> · refresh failed: "#),
         "the page says the data is stale"
+    );
+    assert!(
+        html.contains(r#"<td data-env="dev" data-branch="feature-xxx" class="cell">"#),
+        "and still shows it"
     );
 }
 
@@ -309,9 +459,12 @@ async fn unknown_things_get_clear_answers() {
         serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"],
         "no such API route"
     );
-    let (status, html) = server.get("/env/qa").await;
+    let (status, html) = page(&server, "/env/qa").await;
     assert_eq!(status, 404);
-    assert!(html.contains("there is no environment named `qa`"));
+    assert!(
+        html.contains(r#"<div role="alert" class="error-box">there is no environment named `qa`"#),
+        "{html}"
+    );
     let (status, _) = server.get("/no/such/page").await;
     assert_eq!(status, 404);
 }
@@ -330,9 +483,16 @@ async fn sandbox_search_matches_name_or_owner() {
     assert_eq!(all["total"], 2);
     let found = server.json("/api/v1/sandboxes?q=KOH").await;
     assert_eq!(found["sandboxes"].as_array().unwrap().len(), 1);
-    let (status, html) = server.get("/sandboxes/ann").await;
+    let (status, html) = page(&server, "/sandboxes/ann").await;
     assert_eq!(status, 200);
-    assert!(html.contains("ssh ann@ann.sb.example.com"));
+    assert!(html.contains(r#"<dd class="owner">ann</dd>"#), "{html}");
+    assert!(html.contains(r#"<code class="ssh">ssh ann@ann.sb.example.com</code>"#));
+
+    let (_, found) = page(&server, "/sandboxes?q=KOH").await;
+    let rows = elements(&found, r#"<tr data-sandbox="#);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert!(rows[0].starts_with(r#"<tr data-sandbox="kohbis" class="sandbox">"#));
+    assert!(found.contains(r#"<p class="grid-caption">1 of 2 sandboxes</p>"#));
 }
 
 #[tokio::test]
@@ -352,10 +512,27 @@ async fn a_key_that_names_no_service_is_shown_as_unknown_not_dropped() {
     let dev = &envs["environments"][3];
     assert_eq!(dev["unknown_services"][0], "legacy-app");
     assert_eq!(dev["services"]["legacy-app"], "old-branch");
-    let (_, html) = server.get("/env/dev").await;
-    assert!(html.contains("unknown service"));
-    let (_, overview) = server.get("/").await;
-    assert!(overview.contains("unknown services: legacy-app"));
+    let (_, html) = page(&server, "/env/dev").await;
+    let legacy = element(
+        &html,
+        r#"<tr data-service="legacy-app" class="entry unknown">"#,
+    );
+    assert!(
+        legacy.contains(r#"legacy-app<span class="tag"> unknown service</span>"#)
+            && legacy.contains("<span>old-branch</span>"),
+        "{legacy}"
+    );
+    let app_a = element(&html, r#"<tr data-service="app-a" class="entry">"#);
+    assert!(!app_a.contains("unknown service"), "{app_a}");
+    let (_, overview) = page(&server, "/").await;
+    let dev = element(
+        &overview,
+        r#"<section data-env="dev" class="lane lane-dev">"#,
+    );
+    assert!(
+        dev.contains(r#"<p class="unknown">unknown services: legacy-app</p>"#),
+        "{dev}"
+    );
 }
 
 #[tokio::test]

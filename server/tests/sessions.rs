@@ -104,7 +104,7 @@ async fn signing_out_everywhere_ends_every_session_of_that_person_only() {
 async fn an_expired_token_is_refused() {
     let (_upstream, server) = setup("").await;
     let store = &server.state.actions.store;
-    let now = berth::readmodel::unix_now();
+    let now = berth::clock::unix_now();
     for (token, expires) in [("berth_expired", now - 1), ("berth_live", now + 3600)] {
         store
             .create_token("ann", "t", &hash_token(token), &[], now - 10, expires)
@@ -147,7 +147,7 @@ async fn a_token_cannot_mint_tokens_and_lifetimes_are_bounded() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
-    let now = berth::readmodel::unix_now();
+    let now = berth::clock::unix_now();
     let tokens = server.state.actions.store.tokens("ann", now).await.unwrap();
     assert_eq!(tokens.len(), 1, "no token was created by the token");
     let err = server
@@ -180,7 +180,7 @@ async fn the_new_token_cookie_is_secure_when_sessions_are() {
         .state
         .actions
         .store
-        .tokens("ann", berth::readmodel::unix_now())
+        .tokens("ann", berth::clock::unix_now())
         .await
         .unwrap();
     let lives = tokens[0].expires_at.unwrap() - tokens[0].created_at;
@@ -205,4 +205,48 @@ async fn sign_in_never_redirects_off_site_or_fails_on_odd_next() {
     }
     let response = login(&server, "ann", "/sandboxes?q=ann").await;
     assert_eq!(response.headers()["location"], "/sandboxes?q=ann");
+}
+
+#[tokio::test]
+async fn a_signed_out_cookie_cannot_sign_its_person_out_everywhere() {
+    let (_upstream, server) = setup("").await;
+    let old = sign_in(&server, "ann").await;
+    assert_eq!(sign_out(&server, &old, false).await, 302);
+    let current = sign_in(&server, "ann").await;
+    assert_eq!(sign_out(&server, &old, true).await, 302);
+    assert_eq!(
+        signed_in_as(&server, &current).await.as_deref(),
+        Some("ann"),
+        "a stale cookie ended nobody's session"
+    );
+}
+
+#[tokio::test]
+async fn pages_drawn_for_a_person_are_private_to_caches() {
+    let (_upstream, server) = setup("").await;
+    let control = |response: reqwest::Response| {
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let anonymous = server
+        .client()
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(control(anonymous), "no-cache");
+    let cookie = sign_in(&server, "ann").await;
+    for _ in 0..2 {
+        // The second answer comes from the page cache.
+        let personal = server
+            .client()
+            .get(format!("{}/", server.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(control(personal), "private, no-cache");
+    }
 }

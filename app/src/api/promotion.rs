@@ -34,7 +34,7 @@ pub async fn promote(environment: String, changes: String) -> Result<(), BerthEr
     )?;
     let target = match result.commit {
         Some(sha) => format!("/?committed={sha}"),
-        None => format!("/?unchanged={}", crate::model::encode_query(&environment)),
+        None => format!("/?unchanged={}", crate::links::encode_query(&environment)),
     };
     leptos_axum::redirect(&target);
     Ok(())

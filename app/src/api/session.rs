@@ -91,12 +91,6 @@ impl Session {
             viewer,
         }
     }
-
-    /// The viewer once loaded; nobody while loading or on error. Read it
-    /// inside a `Suspense` so server and browser render the same.
-    pub fn current(&self) -> Viewer {
-        self.viewer.get().and_then(Result::ok).unwrap_or_default()
-    }
 }
 
 impl Default for Session {

@@ -1,6 +1,9 @@
 use leptos::prelude::*;
 
-use crate::model::{ago, short_sha, Change};
+use crate::{
+    format::{ago, short_sha},
+    model::Change,
+};
 
 /// "by Ann, 3 h ago" with the commit message on hover.
 #[component]

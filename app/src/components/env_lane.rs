@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::ChangeLine;
-use crate::model::{ago, EnvironmentKind, EnvironmentSummary, SandboxLane};
+use crate::{
+    format::ago,
+    model::{EnvironmentKind, EnvironmentSummary, SandboxLane},
+};
 
 /// One lane of the overview: an environment at a glance.
 #[component]

@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use crate::{
     api::refresh_action,
     components::WithViewer,
-    model::{ago, short_sha, Freshness},
+    format::{ago, short_sha},
+    model::Freshness,
 };
 
 /// The demo notice, "as of commit …, n s ago" per repository, and Refresh.

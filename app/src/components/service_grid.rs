@@ -1,7 +1,10 @@
 use leptos::prelude::*;
 
 use super::ChangeLine;
-use crate::model::{cell_shortcuts, overview_href, ServiceRow};
+use crate::{
+    links::{cell_shortcuts, overview_href},
+    model::ServiceRow,
+};
 
 /// What the person looking may promote to, for the cells' shortcuts.
 #[derive(Debug, Clone, Default, PartialEq)]

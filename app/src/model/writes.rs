@@ -21,13 +21,11 @@ impl Role {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "developer" => Some(Role::Developer),
-            "qa" => Some(Role::Qa),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+    /// The one rule for deleting a sandbox, for the server that enforces
+    /// it and the page that offers it: an admin may delete any sandbox,
+    /// anyone else only a sandbox whose owner is their user name.
+    pub fn may_delete_sandbox(self, user: &str, owner: Option<&str>) -> bool {
+        self == Role::Admin || owner == Some(user)
     }
 }
 
@@ -48,10 +46,11 @@ impl Viewer {
         self.writable_environments.iter().any(|e| e == environment)
     }
 
+    /// Whether to offer deleting a sandbox owned by `owner`; nobody signed
+    /// in may delete anything. See `Role::may_delete_sandbox`.
     pub fn may_delete_sandbox(&self, owner: Option<&str>) -> bool {
-        match (&self.user, self.role) {
-            (_, Some(Role::Admin)) => true,
-            (Some(user), _) => owner == Some(user.as_str()),
+        match (self.user.as_deref(), self.role) {
+            (Some(user), Some(role)) => role.may_delete_sandbox(user, owner),
             _ => false,
         }
     }
@@ -89,10 +88,12 @@ pub struct PromotionRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromotionPlan {
     pub environment: String,
-    pub title: String,
     /// All environments this person may write, for the picker.
     pub environments: Vec<(String, String)>,
     pub rows: Vec<PromotionRow>,
+    /// What the confirm button commits: the rows that differ from what
+    /// runs now, as checked on the server.
+    pub changes: Vec<(String, String)>,
     /// The diff of the requested change, or the problems that stop it.
     pub preview: Option<CommitPreview>,
     pub problems: Vec<String>,
@@ -136,32 +137,6 @@ impl AuditQuery {
         self.limit
             .unwrap_or(Self::DEFAULT_LIMIT)
             .clamp(1, Self::MAX_LIMIT)
-    }
-
-    /// The audit page with these filters, older than `before` when given.
-    pub fn href(&self, before: Option<i64>) -> String {
-        let mut params = Vec::new();
-        for (key, value) in [
-            ("actor", &self.actor),
-            ("action", &self.action),
-            ("outcome", &self.outcome),
-            ("target", &self.target),
-        ] {
-            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-                params.push(format!("{key}={}", super::encode_query(value)));
-            }
-        }
-        if let Some(limit) = self.limit {
-            params.push(format!("limit={limit}"));
-        }
-        if let Some(before) = before {
-            params.push(format!("before={before}"));
-        }
-        if params.is_empty() {
-            "/audit".into()
-        } else {
-            format!("/audit?{}", params.join("&"))
-        }
     }
 }
 
@@ -207,126 +182,95 @@ pub struct ApiToken {
     pub expires_at: Option<i64>,
 }
 
-/// A link on a grid cell that opens the promotion form prefilled.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shortcut {
-    pub label: String,
-    pub href: String,
-}
-
-pub fn promote_href(environment: &str, service: &str, branch: &str) -> String {
-    format!(
-        "/promote?env={}&svc.{}={}",
-        super::encode_query(environment),
-        super::encode_query(service),
-        super::encode_query(branch)
-    )
-}
-
-/// The shortcuts of one cell: "→ Stg-1" for each Stg the person may write
-/// that runs something else, and on such a Stg, "copy Dev's branch".
-/// `row` maps each environment of the service's row to its branch.
-pub fn cell_shortcuts(
-    service: &str,
-    cell_environment: &str,
-    branch: &str,
-    row: &[(String, Option<String>)],
-    stg_targets: &[(String, String)],
-    dev: Option<(&str, &str)>,
-) -> Vec<Shortcut> {
-    let branch_in = |env: &str| {
-        row.iter()
-            .find(|(e, _)| e == env)
-            .and_then(|(_, b)| b.as_deref())
-    };
-    let mut links: Vec<Shortcut> = stg_targets
-        .iter()
-        .filter(|(env, _)| env != cell_environment && branch_in(env) != Some(branch))
-        .map(|(env, title)| Shortcut {
-            label: format!("→ {title}"),
-            href: promote_href(env, service, branch),
-        })
-        .collect();
-    let here_writable = stg_targets.iter().any(|(env, _)| env == cell_environment);
-    if let (true, Some((dev_name, dev_title))) = (here_writable, dev) {
-        if let Some(dev_branch) = branch_in(dev_name).filter(|b| *b != branch) {
-            links.push(Shortcut {
-                label: format!("copy {dev_title}'s branch"),
-                href: promote_href(cell_environment, service, dev_branch),
-            });
-        }
-    }
-    links
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn row() -> Vec<(String, Option<String>)> {
-        vec![
-            ("prod".into(), Some("main".into())),
-            ("stg-1".into(), Some("feature-x".into())),
-            ("stg-2".into(), Some("main".into())),
-            ("dev".into(), Some("feature-y".into())),
-        ]
-    }
-
-    fn stgs() -> Vec<(String, String)> {
-        vec![
-            ("stg-1".into(), "Stg-1".into()),
-            ("stg-2".into(), "Stg-2".into()),
-        ]
+    #[test]
+    fn admins_delete_any_sandbox_others_only_their_own() {
+        assert!(Role::Admin.may_delete_sandbox("root", Some("ann")));
+        assert!(Role::Admin.may_delete_sandbox("root", None));
+        for role in [Role::Developer, Role::Qa] {
+            assert!(role.may_delete_sandbox("ann", Some("ann")), "{role:?}");
+            assert!(!role.may_delete_sandbox("ann", Some("bob")), "{role:?}");
+            assert!(
+                !role.may_delete_sandbox("ann", Some("Ann")),
+                "{role:?}: owners match exactly"
+            );
+            assert!(
+                !role.may_delete_sandbox("ann", None),
+                "{role:?}: a sandbox without owner is the admins'"
+            );
+        }
     }
 
     #[test]
-    fn a_dev_cell_offers_each_stg_not_running_it() {
-        let links = cell_shortcuts(
-            "app-a",
-            "dev",
-            "feature-y",
-            &row(),
-            &stgs(),
-            Some(("dev", "Dev")),
-        );
-        let labels: Vec<_> = links.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels, ["→ Stg-1", "→ Stg-2"]);
-        assert_eq!(links[0].href, "/promote?env=stg-1&svc.app-a=feature-y");
+    fn the_page_offers_delete_by_the_same_rule() {
+        let viewer = |user: Option<&str>, role: Option<Role>| Viewer {
+            user: user.map(str::to_string),
+            role,
+            ..Default::default()
+        };
+        let ann = viewer(Some("ann"), Some(Role::Developer));
+        assert!(ann.may_delete_sandbox(Some("ann")));
+        assert!(!ann.may_delete_sandbox(Some("bob")));
+        assert!(!ann.may_delete_sandbox(None));
+        let quinn = viewer(Some("quinn"), Some(Role::Qa));
+        assert!(quinn.may_delete_sandbox(Some("quinn")));
+        assert!(!quinn.may_delete_sandbox(Some("ann")));
+        let root = viewer(Some("root"), Some(Role::Admin));
+        assert!(root.may_delete_sandbox(Some("bob")));
+        assert!(root.may_delete_sandbox(None));
+        let nobody = Viewer::default();
+        assert!(!nobody.may_delete_sandbox(Some("ann")));
+        assert!(!nobody.may_delete_sandbox(None));
+    }
+
+    fn entry(id: i64) -> AuditEntry {
+        AuditEntry {
+            id,
+            at: 0,
+            actor: "ann".into(),
+            via: "token".into(),
+            remote: None,
+            action: "promote".into(),
+            target: "dev".into(),
+            detail: String::new(),
+            outcome: "committed".into(),
+            message: String::new(),
+            commit: None,
+        }
     }
 
     #[test]
-    fn a_stg_cell_offers_the_other_stg_and_copying_dev() {
-        let links = cell_shortcuts(
-            "app-a",
-            "stg-2",
-            "main",
-            &row(),
-            &stgs(),
-            Some(("dev", "Dev")),
-        );
-        let labels: Vec<_> = links.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels, ["→ Stg-1", "copy Dev's branch"]);
-        assert_eq!(links[1].href, "/promote?env=stg-2&svc.app-a=feature-y");
+    fn a_page_knows_whether_an_older_one_exists() {
+        let query = AuditQuery {
+            limit: Some(2),
+            ..Default::default()
+        };
+        let page = AuditLogPage::new(vec![entry(9), entry(7), entry(5)], &query);
+        let ids: Vec<_> = page.entries.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [9, 7], "the extra row only says more exist");
+        assert_eq!(page.next_before, Some(7));
+        let last = AuditLogPage::new(vec![entry(3), entry(1)], &query);
+        assert_eq!((last.entries.len(), last.next_before), (2, None));
+        let empty = AuditLogPage::new(Vec::new(), &query);
+        assert_eq!((empty.entries.len(), empty.next_before), (0, None));
     }
 
     #[test]
-    fn nobody_may_write_means_no_links() {
-        assert!(cell_shortcuts(
-            "app-a",
-            "dev",
-            "feature-y",
-            &row(),
-            &[],
-            Some(("dev", "Dev"))
-        )
-        .is_empty());
-    }
-
-    #[test]
-    fn branch_names_are_escaped_in_links() {
-        assert_eq!(
-            promote_href("stg-1", "app-a", "feat/a&b"),
-            "/promote?env=stg-1&svc.app-a=feat/a%26b"
-        );
+    fn page_sizes_are_bounded() {
+        let size = |limit| {
+            AuditQuery {
+                limit,
+                ..Default::default()
+            }
+            .page_size()
+        };
+        assert_eq!(size(None), 100);
+        assert_eq!(size(Some(0)), 1);
+        assert_eq!(size(Some(-5)), 1);
+        assert_eq!(size(Some(42)), 42);
+        assert_eq!(size(Some(10_000)), 500);
     }
 }

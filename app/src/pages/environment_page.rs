@@ -5,7 +5,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     api::{get_environment, refresh_action},
     components::{ChangeLine, FreshnessBar, Loaded, ProblemList},
-    model::{ago, short_sha, EnvironmentDetail},
+    format::{ago, short_sha},
+    model::EnvironmentDetail,
 };
 
 #[component]

@@ -8,7 +8,9 @@ use crate::{
         EnvLane, FreshnessBar, GridShortcuts, Loaded, ProblemList, SandboxLaneCard, ServiceGrid,
         WithViewer,
     },
-    model::{filter_rows, short_sha, EnvironmentKind, Overview, Viewer},
+    filters::filter_rows,
+    format::short_sha,
+    model::{EnvironmentKind, Overview, Viewer},
 };
 
 #[component]

@@ -80,15 +80,7 @@ fn PlanForm(plan: PromotionPlan) -> impl IntoView {
             }
         })
         .collect_view();
-    let changes: Vec<(String, String)> = plan
-        .rows
-        .iter()
-        .filter_map(|row| {
-            let requested = row.requested.clone()?;
-            (Some(&requested) != row.current.as_ref() && !requested.is_empty())
-                .then(|| (row.service.clone(), requested))
-        })
-        .collect();
+    let changes = plan.changes.clone();
     let problems = plan.problems.clone();
     view! {
         <Form method="GET" action="/promote" attr:class="promotion">

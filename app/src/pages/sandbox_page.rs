@@ -8,7 +8,8 @@ use leptos_router::{
 use crate::{
     api::{get_sandbox, refresh_action},
     components::{ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList, WithViewer},
-    model::{ago, short_sha, SandboxDetail},
+    format::{ago, short_sha},
+    model::SandboxDetail,
 };
 
 #[component]

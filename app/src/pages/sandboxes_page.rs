@@ -8,7 +8,8 @@ use leptos_router::{
 use crate::{
     api::{list_sandboxes, refresh_action},
     components::{FreshnessBar, Loaded, ProblemList},
-    model::{ago, SandboxList},
+    format::ago,
+    model::SandboxList,
 };
 
 #[component]

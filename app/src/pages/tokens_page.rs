@@ -4,7 +4,8 @@ use leptos_meta::Title;
 use crate::{
     api::{list_tokens, CreateToken, RevokeToken},
     components::{ErrorBox, Loaded},
-    model::{ago, until, TokenList},
+    format::{ago, until},
+    model::TokenList,
 };
 
 /// API tokens for scripts: each acts as the person who made it.

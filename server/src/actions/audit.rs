@@ -5,21 +5,17 @@
 
 use std::{
     collections::HashMap,
-    net::SocketAddr,
     sync::Mutex,
     time::{Duration, Instant},
 };
 
 use app::error::BerthError;
-use axum::{
-    extract::ConnectInfo,
-    http::{request::Parts, Extensions, HeaderMap, Method, Uri},
-};
+use axum::http::{request::Parts, Extensions, HeaderMap, Method, Uri};
 
 use super::Actions;
 use crate::{
-    auth::Identity,
-    readmodel::unix_now,
+    auth::{Gatekeeper, Identity},
+    clock::unix_now,
     store::{AccessStore, NewAuditEntry},
 };
 
@@ -30,7 +26,7 @@ pub struct Attempt {
     pub actor: String,
     /// How the request tried to identify itself: token, session or `-`.
     pub via: String,
-    /// The peer address, as the connection saw it.
+    /// The client's address (behind a trusted proxy, as it saw it).
     pub remote: Option<String>,
     /// The method and path, such as `POST /api/v1/sandboxes`.
     pub action: String,
@@ -38,25 +34,30 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// Behind a trusted proxy the address is the client's and the actor
+    /// the user the proxy named, so one client's flood of refusals does
+    /// not use up everyone's share of the rate limit.
     pub fn from_request(
+        gatekeeper: &Gatekeeper,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
         extensions: &Extensions,
     ) -> Attempt {
+        let proxy_user = gatekeeper.proxy_named_user(headers, extensions);
         let via = if headers.contains_key("authorization") {
             "token"
+        } else if proxy_user.is_some() {
+            "proxy"
         } else if headers.contains_key("cookie") {
             "session"
         } else {
             "-"
         };
         Attempt {
-            actor: "-".into(),
+            actor: proxy_user.unwrap_or_else(|| "-".into()),
             via: via.into(),
-            remote: extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+            remote: gatekeeper.client_address(headers, extensions),
             // Cut to a bounded length when stored, like every audit field.
             // A nested router (the API under /api/v1) sees only the rest of
             // the path; the audit names the whole one.
@@ -70,8 +71,14 @@ impl Attempt {
         }
     }
 
-    pub fn from_parts(parts: &Parts) -> Attempt {
-        Attempt::from_request(&parts.method, &parts.uri, &parts.headers, &parts.extensions)
+    pub fn from_parts(gatekeeper: &Gatekeeper, parts: &Parts) -> Attempt {
+        Attempt::from_request(
+            gatekeeper,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &parts.extensions,
+        )
     }
 }
 
@@ -105,8 +112,11 @@ impl Actions {
     pub async fn require_writer(&self, request: &Parts) -> Result<Identity, BerthError> {
         match self.gatekeeper.require(request).await {
             Err(err @ BerthError::Unauthenticated(_)) => {
-                self.audit_refusal(Attempt::from_parts(request), &err.to_string())
-                    .await;
+                self.audit_refusal(
+                    Attempt::from_parts(&self.gatekeeper, request),
+                    &err.to_string(),
+                )
+                .await;
                 Err(err)
             }
             other => other,

@@ -6,8 +6,9 @@
 
 mod audit;
 pub mod branches;
+mod operations;
 mod plan;
-mod port;
+pub mod promotion;
 
 use std::sync::Arc;
 

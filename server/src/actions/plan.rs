@@ -3,21 +3,19 @@
 
 use app::{error::BerthError, model::Role};
 
-use super::{branches::BranchCheck, Actions};
+use super::{
+    branches::BranchCheck,
+    promotion::{check_promotion, find_environment, CheckedPromotion, Requested},
+    Actions,
+};
 use crate::{
     auth::Identity,
     config::EnvironmentConfig,
-    gitops::{
-        change::Change,
-        names::{check_branch_name, check_sandbox_name},
-        sandbox_edit::check_keys,
-    },
+    gitops::{change::Change, names::check_sandbox_name, sandbox_edit::check_keys},
 };
 
-/// Names arrive from URLs, forms and JSON. Past these lengths they are no
-/// names anyone uses, and checking them first keeps a huge value out of
-/// error messages and the audit log.
-const MAX_NAME_BYTES: usize = 255;
+/// A sandbox name is a DNS label: checked before the name rules, whose
+/// message quotes the name.
 const MAX_SANDBOX_NAME_BYTES: usize = 63;
 
 /// A checked request, ready for the writer.
@@ -29,86 +27,48 @@ pub(super) struct Planned {
 
 impl Actions {
     pub(super) fn environment(&self, name: &str) -> Result<&EnvironmentConfig, BerthError> {
-        if name.len() > MAX_NAME_BYTES {
-            return Err(BerthError::Invalid(format!(
-                "an environment name has at most {MAX_NAME_BYTES} bytes; this one has {}",
-                name.len()
-            )));
-        }
-        self.config
-            .environments
-            .iter()
-            .find(|e| e.name == name)
-            .ok_or_else(|| BerthError::NotFound(format!("there is no environment `{name}`")))
+        find_environment(&self.config, name)
     }
 
+    /// A promotion from a script or the confirm button: every rule, then
+    /// whether each branch exists upstream.
     pub(super) async fn plan_promotion(
         &self,
         who: &Identity,
         environment: &str,
         changes: &[(String, String)],
     ) -> Result<Planned, BerthError> {
-        let env = self.environment(environment)?;
-        let Some(file) = env.file.clone() else {
-            return Err(BerthError::Invalid(format!(
-                "{} follows each service's default branch; merge to release instead",
-                env.title()
-            )));
-        };
-        if !who.may_write(env) {
-            return Err(BerthError::Forbidden(format!(
-                "as {} ({}), you may not change {}; it is written by: {}",
-                who.user,
-                who.role.as_str(),
-                env.title(),
-                env.writers()
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        if changes.is_empty() {
+        let checked = check_promotion(&self.config, who, environment, changes, Requested::Exact)?;
+        self.planned_promotion(checked).await
+    }
+
+    /// Asks each service's source repository whether the branches exist,
+    /// then hands the promotion over in the writer's terms.
+    pub(super) async fn planned_promotion(
+        &self,
+        checked: CheckedPromotion,
+    ) -> Result<Planned, BerthError> {
+        let CheckedPromotion {
+            environment,
+            file,
+            repository,
+            changes,
+            mut problems,
+        } = checked;
+        if changes.is_empty() && problems.is_empty() {
             return Err(BerthError::Invalid(
                 "choose at least one service and branch".into(),
             ));
         }
-        let services = self.config.services.len();
-        if changes.len() > services {
-            return Err(BerthError::Invalid(format!(
-                "a promotion changes at most the {services} services there are, not {}",
-                changes.len()
-            )));
-        }
-        let mut problems = Vec::new();
-        for (i, (service_name, branch)) in changes.iter().enumerate() {
-            if service_name.len() > MAX_NAME_BYTES {
-                problems.push(format!("a service name has at most {MAX_NAME_BYTES} bytes"));
-                continue;
-            }
-            if branch.len() > MAX_NAME_BYTES {
-                problems.push(format!(
-                    "{service_name}: a branch name has at most {MAX_NAME_BYTES} bytes"
-                ));
-                continue;
-            }
-            if changes[..i].iter().any(|(s, _)| s == service_name) {
-                problems.push(format!("{service_name} is listed twice"));
-                continue;
-            }
+        for (service_name, branch) in &changes {
             let Some(service) = self
                 .config
                 .services
                 .iter()
                 .find(|s| &s.name == service_name)
             else {
-                problems.push(format!("there is no service `{service_name}`"));
                 continue;
             };
-            if let Err(why) = check_branch_name(branch) {
-                problems.push(format!("{service_name}: {why}"));
-                continue;
-            }
             match self.branches.check(service, branch).await {
                 Ok(BranchCheck::Missing) => problems.push(format!(
                     "{service_name} has no branch `{branch}`; push it first"
@@ -121,16 +81,12 @@ impl Actions {
             return Err(BerthError::Invalid(problems.join("; ")));
         }
         Ok(Planned {
-            repository: self
-                .config
-                .repository(env.repository.as_deref())
-                .name
-                .clone(),
-            target: environment.to_string(),
+            repository,
+            target: environment.clone(),
             change: Change::SetBranches {
-                environment: environment.to_string(),
+                environment,
                 file,
-                changes: changes.to_vec(),
+                changes,
             },
         })
     }

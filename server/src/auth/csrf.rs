@@ -22,6 +22,7 @@ pub async fn same_origin_only(
     if let Err(why) = check(request.method(), request.headers()) {
         tracing::warn!(path = %request.uri().path(), why, "cross-site request refused");
         let attempt = Attempt::from_request(
+            &actions.gatekeeper,
             request.method(),
             request.uri(),
             request.headers(),

@@ -13,12 +13,12 @@ use app::{
     model::{Role, Viewer},
 };
 use axum::extract::ConnectInfo;
-use axum::http::request::Parts;
+use axum::http::{request::Parts, Extensions, HeaderMap};
 use sha2::{Digest, Sha256};
 
 use crate::{
+    clock::unix_now,
     config::{Config, EnvironmentConfig},
-    readmodel::unix_now,
     store::AccessStore,
 };
 use config::AuthMode;
@@ -57,8 +57,9 @@ impl Identity {
         env.file.is_some() && env.writers().contains(&self.role)
     }
 
+    /// The same rule the pages use to offer "delete": `Role::may_delete_sandbox`.
     pub fn may_delete_sandbox(&self, owner: Option<&str>) -> bool {
-        self.role == Role::Admin || owner == Some(self.user.as_str())
+        self.role.may_delete_sandbox(&self.user, owner)
     }
 }
 
@@ -100,9 +101,9 @@ fn new_secret() -> Result<String, String> {
 /// peer it heard from to `X-Forwarded-For`, so the rightmost entry that is
 /// not one of our own proxies is the client; entries left of it are
 /// whatever the client claimed and are ignored.
-fn forwarded_client(parts: &Parts, trusted: &[std::net::IpAddr]) -> Option<String> {
+fn forwarded_client(headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> Option<String> {
     let mut last = None;
-    for list in parts.headers.get_all("x-forwarded-for") {
+    for list in headers.get_all("x-forwarded-for") {
         let Ok(list) = list.to_str() else { continue };
         last = list
             .rsplit(',')
@@ -143,11 +144,8 @@ impl Gatekeeper {
     /// The person behind a request, if any. A token that is presented but
     /// wrong is an error, not an anonymous request.
     pub async fn identify(&self, parts: &Parts) -> Result<Option<Identity>, BerthError> {
-        let remote = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let remote_text = remote.map(|ip| ip.to_string());
+        let remote = peer(&parts.extensions);
+        let remote_text = self.client_address(&parts.headers, &parts.extensions);
         if let Some(auth) = header(parts, "authorization") {
             let token = auth.strip_prefix("Bearer ").ok_or_else(|| {
                 BerthError::Unauthenticated("use `Authorization: Bearer <token>`".into())
@@ -190,7 +188,6 @@ impl Gatekeeper {
                         "the login proxy named you in a way Berth cannot use: {why}"
                     ))
                 })?;
-                let remote_text = forwarded_client(parts, &auth.trusted_proxies).or(remote_text);
                 let email = header(parts, &auth.email_header)
                     .map(str::trim)
                     .filter(|e| valid_email(e))
@@ -230,6 +227,36 @@ impl Gatekeeper {
                 }))
             }
         }
+    }
+
+    /// The client's address for the audit log: behind a trusted proxy, the
+    /// one it appended to `X-Forwarded-For`; otherwise the peer's.
+    pub fn client_address(&self, headers: &HeaderMap, extensions: &Extensions) -> Option<String> {
+        let remote = peer(extensions);
+        let auth = &self.config.auth;
+        let proxied = auth.mode == AuthMode::TrustedProxy
+            && remote.is_some_and(|ip| auth.trusted_proxies.contains(&ip));
+        proxied
+            .then(|| forwarded_client(headers, &auth.trusted_proxies))
+            .flatten()
+            .or(remote.map(|ip| ip.to_string()))
+    }
+
+    /// The user a trusted proxy names in a request, if it is a name Berth
+    /// can use; for auditing a request refused before identification.
+    pub fn proxy_named_user(&self, headers: &HeaderMap, extensions: &Extensions) -> Option<String> {
+        let auth = &self.config.auth;
+        let trusted = peer(extensions).is_some_and(|ip| auth.trusted_proxies.contains(&ip));
+        if auth.mode != AuthMode::TrustedProxy || !trusted {
+            return None;
+        }
+        let user = headers
+            .get(auth.user_header.as_str())?
+            .to_str()
+            .ok()?
+            .trim()
+            .to_ascii_lowercase();
+        check_user_name(&user).is_ok().then_some(user)
     }
 
     /// Like `identify`, but nobody signed in is an error.
@@ -293,13 +320,19 @@ impl Gatekeeper {
             .and_then(|value| self.key.verify(value, unix_now()));
         if let Some(claim) = claim {
             let now = unix_now();
+            let id_hash = hash_token(&claim.id);
+            // Only a live session may end the others: a cookie kept after
+            // signing out must not sign its person out everywhere.
+            let live = self
+                .store
+                .session_user(&id_hash, now)
+                .await
+                .map_err(|e| BerthError::Unavailable(e.to_string()))?;
+            let everywhere = everywhere && live.as_deref() == Some(claim.user.as_str());
             let ended = if everywhere {
                 self.store.end_sessions_of(&claim.user, now).await
             } else {
-                self.store
-                    .end_session(&hash_token(&claim.id), now)
-                    .await
-                    .map(u64::from)
+                self.store.end_session(&id_hash, now).await.map(u64::from)
             };
             let ended = ended.map_err(|e| BerthError::Unavailable(e.to_string()))?;
             tracing::info!(user = %claim.user, everywhere, ended, "signed out");
@@ -329,6 +362,12 @@ impl Gatekeeper {
             local_login: self.local_login(),
         }
     }
+}
+
+fn peer(extensions: &Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {

@@ -2,10 +2,18 @@
 //! stg-1"), applied to whatever the file is at the branch head. Because the
 //! edit is re-applied to a new head after a rejected push, a concurrent
 //! commit to other lines is kept, and only a real conflict is reported.
+//! An edit that cannot be made at all is told apart from a conflict: the
+//! first needs the person to fix the input or the file, the second only
+//! a reload.
 
 use similar::TextDiff;
 
-use super::{edit::set_branches, sandbox_edit::render_sandbox, ssh::ParsedKey};
+use super::{
+    edit::set_branches,
+    files::{describe_size, MAX_FILE_BYTES},
+    sandbox_edit::render_sandbox,
+    ssh::ParsedKey,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
@@ -29,6 +37,29 @@ pub enum Change {
         file: String,
         owner: Option<String>,
     },
+}
+
+/// Why a change cannot be applied to the file at the head.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    /// The edit cannot be made as asked: the file is not valid YAML, a
+    /// value spans several lines, the branch name is not one git takes.
+    /// Retrying changes nothing; the input or the file must be fixed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The repository changed under the person: the sandbox was deleted,
+    /// the name was taken, the owner changed. A reload shows why.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl EditError {
+    /// The sentence for the person.
+    pub fn message(&self) -> &str {
+        match self {
+            EditError::Invalid(why) | EditError::Conflict(why) => why,
+        }
+    }
 }
 
 /// The result of applying a change to one file.
@@ -82,18 +113,22 @@ impl Change {
     }
 
     /// Applies the change to the file as it is at the head (`None`: the
-    /// file does not exist). `Err` is a conflict to show the person.
-    pub fn apply(&self, current: Option<&str>) -> Result<Applied, String> {
+    /// file does not exist).
+    pub fn apply(&self, current: Option<&str>) -> Result<Applied, EditError> {
         match self {
             Change::SetBranches {
                 environment,
                 file,
                 changes,
             } => {
+                // The person saw the environment; the file went away since.
                 let text = current.ok_or_else(|| {
-                    format!("{file} does not exist in the GitOps repository, so {environment} cannot be changed")
+                    EditError::Conflict(format!("{file} does not exist in the GitOps repository, so {environment} cannot be changed"))
                 })?;
-                Ok(match set_branches(file, text, changes)? {
+                // Every refusal of `set_branches` is about the input or the
+                // file as it is, never about a race.
+                let edited = set_branches(file, text, changes).map_err(EditError::Invalid)?;
+                Ok(match edited {
                     Some(text) => Applied::Write(Some(text)),
                     None => Applied::Unchanged(match changes.as_slice() {
                         [(service, branch)] => {
@@ -111,26 +146,50 @@ impl Change {
                 owner,
                 keys,
             } => match current {
-                Some(_) => Err(format!("the sandbox name `{name}` is already taken")),
-                None => Ok(Applied::Write(Some(render_sandbox(
-                    file, name, owner, keys,
-                )?))),
+                Some(_) => Err(EditError::Conflict(format!(
+                    "the sandbox name `{name}` is already taken"
+                ))),
+                None => render_sandbox(file, name, owner, keys)
+                    .map(|text| Applied::Write(Some(text)))
+                    .map_err(EditError::Invalid),
             },
             Change::DeleteSandbox { name, file, owner } => {
-                let text = current
-                    .ok_or_else(|| format!("the sandbox `{name}` has already been deleted"))?;
+                let text = current.ok_or_else(|| {
+                    EditError::Conflict(format!("the sandbox `{name}` has already been deleted"))
+                })?;
                 if let Some(expected) = owner {
                     let (parsed, _) = super::files::parse_sandbox_file(file, name, text);
                     let now = parsed.and_then(|p| p.owner);
                     if now.as_deref() != Some(expected.as_str()) {
-                        return Err(format!(
+                        return Err(EditError::Conflict(format!(
                             "the sandbox `{name}` now belongs to {}; reload and try again",
                             now.unwrap_or_else(|| "nobody".into())
-                        ));
+                        )));
                     }
                 }
                 Ok(Applied::Write(None))
             }
+        }
+    }
+}
+
+impl Change {
+    /// Applies the change to a file at the head that is too large to read
+    /// (`size` bytes). Only what needs no reading can be done: a sandbox
+    /// name is taken whatever the file says, and a deletion that checks no
+    /// owner removes it; every other edit is refused.
+    pub fn apply_unread(&self, size: u64) -> Result<Applied, EditError> {
+        match self {
+            Change::CreateSandbox { name, .. } => Err(EditError::Conflict(format!(
+                "the sandbox name `{name}` is already taken"
+            ))),
+            Change::DeleteSandbox { owner: None, .. } => Ok(Applied::Write(None)),
+            _ => Err(EditError::Invalid(format!(
+                "{} is {}, more than the {} Berth edits; change it by hand",
+                self.file(),
+                describe_size(size),
+                describe_size(MAX_FILE_BYTES as u64)
+            ))),
         }
     }
 }
@@ -215,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn sandbox_conflicts_are_plain_sentences() {
+    fn sandbox_conflicts_are_plain_sentences_and_conflicts() {
         let key = parse_public_key(&ed25519_line([9; 32], "ann@x")).unwrap();
         let create = Change::CreateSandbox {
             name: "ann".into(),
@@ -225,7 +284,7 @@ mod tests {
         };
         assert_eq!(
             create.apply(Some("owner: bo\n")).unwrap_err(),
-            "the sandbox name `ann` is already taken"
+            EditError::Conflict("the sandbox name `ann` is already taken".into())
         );
         let Applied::Write(Some(text)) = create.apply(None).unwrap() else {
             panic!("expected a new file")
@@ -239,18 +298,66 @@ mod tests {
             delete(Some("ann")).apply(Some(&text)).unwrap(),
             Applied::Write(None)
         );
-        assert!(delete(Some("bo"))
-            .apply(Some(&text))
-            .unwrap_err()
-            .contains("now belongs to ann"));
+        let EditError::Conflict(why) = delete(Some("bo")).apply(Some(&text)).unwrap_err() else {
+            panic!("another owner is a conflict")
+        };
+        assert!(why.contains("now belongs to ann"), "{why}");
         assert_eq!(
             delete(None).apply(Some(&text)).unwrap(),
             Applied::Write(None)
         );
-        assert!(delete(None)
-            .apply(None)
-            .unwrap_err()
-            .contains("already been deleted"));
+        assert_eq!(
+            delete(None).apply(None).unwrap_err(),
+            EditError::Conflict("the sandbox `ann` has already been deleted".into())
+        );
         assert!(unified_diff("sandboxes/ann.yaml", Some(&text), None).contains("+++ /dev/null"));
+    }
+
+    #[test]
+    fn edits_that_cannot_be_made_are_invalid_not_conflicts() {
+        let invalid = |current: &str, branch: &str| match promote(&[("app-a", branch)])
+            .apply(Some(current))
+        {
+            Err(EditError::Invalid(why)) => why,
+            other => panic!("{current:?} {branch:?}: {other:?}"),
+        };
+        assert!(invalid("app-a: [x\n", "y").contains("not valid YAML"));
+        assert!(invalid("app-a: |\n  x\n", "y").contains("by hand"));
+        assert!(invalid("app-a: x\n", "bad..name").contains(".."));
+        // The environment file itself went away: the repository changed.
+        let gone = promote(&[("app-a", "x")]).apply(None).unwrap_err();
+        assert!(matches!(&gone, EditError::Conflict(why) if why.contains("does not exist")));
+        assert_eq!(gone.to_string(), gone.message());
+    }
+
+    #[test]
+    fn a_file_too_large_to_read_is_changed_only_where_its_content_does_not_matter() {
+        let size = 3 * 1024 * 1024;
+        assert_eq!(
+            promote(&[("app-a", "x")]).apply_unread(size),
+            Err(EditError::Invalid(
+                "environments/stg-1.yaml is 3.0 MiB, more than the 256 KiB Berth edits; change it by hand".into()
+            ))
+        );
+        let delete = |owner: Option<&str>| Change::DeleteSandbox {
+            name: "ann".into(),
+            file: "sandboxes/ann.yaml".into(),
+            owner: owner.map(str::to_string),
+        };
+        assert_eq!(delete(None).apply_unread(size), Ok(Applied::Write(None)));
+        assert!(matches!(
+            delete(Some("ann")).apply_unread(size),
+            Err(EditError::Invalid(_))
+        ));
+        let create = Change::CreateSandbox {
+            name: "ann".into(),
+            file: "sandboxes/ann.yaml".into(),
+            owner: "ann".into(),
+            keys: Vec::new(),
+        };
+        assert!(matches!(
+            create.apply_unread(size),
+            Err(EditError::Conflict(_))
+        ));
     }
 }

@@ -4,15 +4,16 @@
 //! hand-written file that is huge, or that Argo CD's YAML parser reads
 //! differently, is reported instead of trusted (limits in `limits`).
 
+mod keys;
 mod limits;
 
 pub use limits::{
-    describe_size, too_large, MAX_FILE_BYTES, MAX_KEYS_READ, MAX_KEY_BYTES_READ,
+    describe_size, not_utf8, too_large, MAX_FILE_BYTES, MAX_KEYS_READ, MAX_KEY_BYTES_READ,
     MAX_PROBLEMS_PER_FILE,
 };
 
 use super::{
-    names::{check_branch_name, check_sandbox_name},
+    names::{check_branch_name, check_sandbox_name, hidden_character, show_hidden},
     ssh::{parse_public_key, ParsedKey},
     yaml::{self, Node},
 };
@@ -59,7 +60,9 @@ impl EnvironmentFile {
 
 /// Parses an environment file. Entries that are wrong (not a string, not a
 /// valid branch, a key given twice) are left out and reported; the valid
-/// entries are kept so one typo does not blank the whole environment.
+/// entries are kept so one typo does not blank the whole environment. A
+/// file other parsers read differently as a whole (merge or alias keys) is
+/// reported and not read.
 pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
     let mut parsed = EnvironmentFile::default();
     if let Some(problem) = limits::unreadable(file, text) {
@@ -73,9 +76,12 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
             return parsed;
         }
     };
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    let mut duplicated: Vec<String> = Vec::new();
-    for (key, value) in entries {
+    if let Some(problem) = keys::unsupported_key(file, &entries) {
+        parsed.problems.push(problem);
+        return parsed;
+    }
+    let duplicated = keys::duplicated_keys(file, &entries, &mut parsed.problems);
+    for (key, value) in &entries {
         let Some(service) = key.as_str() else {
             parsed.problems.push(Problem::at(
                 file,
@@ -84,18 +90,21 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
             ));
             continue;
         };
-        if let Some((_, first)) = seen.iter().find(|(s, _)| s == service) {
+        if duplicated.contains(&service) {
+            continue;
+        }
+        // Shown as `app-a`, it would not be app-a.
+        if let Some(what) = hidden_character(service) {
             parsed.problems.push(Problem::at(
                 file,
                 key.line(),
                 format!(
-                    "`{service}` is listed twice (first at line {first}); neither value is used"
+                    "the service name `{}` contains {what}; write it without",
+                    show_hidden(service)
                 ),
             ));
-            duplicated.push(service.to_string());
             continue;
         }
-        seen.push((service.to_string(), key.line()));
         let Some(branch) = value.as_str() else {
             parsed.problems.push(Problem::at(
                 file,
@@ -117,7 +126,6 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
             line: key.line(),
         });
     }
-    parsed.entries.retain(|e| !duplicated.contains(&e.service));
     limits::cap_problems(file, &mut parsed.problems);
     parsed
 }
@@ -133,6 +141,8 @@ pub struct SandboxFile {
 /// Parses `sandboxes/<name>.yaml`. `None` when the file cannot describe a
 /// sandbox at all (bad name, bad YAML); problems with single fields are
 /// reported while the sandbox is still listed, since the cluster runs it.
+/// An owner is only taken when every parser reads the same one: never from
+/// a file with merge or alias keys, a repeated `owner`, or spaces around it.
 pub fn parse_sandbox_file(
     file: &str,
     name: &str,
@@ -154,33 +164,41 @@ pub fn parse_sandbox_file(
         Ok(entries) => entries,
         Err(problem) => return (None, vec![problem]),
     };
+    if let Some(problem) = keys::unsupported_key(file, &entries) {
+        return unread_sandbox(file, name, problem);
+    }
     let mut sandbox = SandboxFile {
         name: name.to_string(),
         file: file.to_string(),
         owner: None,
         keys: Vec::new(),
     };
-    let mut saw_keys = false;
+    let duplicated = keys::duplicated_keys(file, &entries, &mut problems);
+    let (mut saw_owner, mut saw_keys) = (false, false);
     for (key, value) in &entries {
-        match key.as_str() {
-            Some("owner") => match value.as_str() {
-                Some(owner) if !owner.trim().is_empty() => {
-                    sandbox.owner = Some(owner.trim().to_string())
-                }
-                _ => problems.push(Problem::at(
-                    file,
-                    value.line(),
-                    format!("`owner` must be a name, not {}", value.kind()),
-                )),
-            },
-            Some("sshPublicKeys") => {
-                saw_keys = true;
-                read_keys(file, value, &mut sandbox.keys, &mut problems);
-            }
-            _ => {}
+        let Some(field) = key.as_str() else {
+            problems.push(Problem::at(
+                file,
+                key.line(),
+                format!("a key must be a string, not {}", key.kind()),
+            ));
+            continue;
+        };
+        match field {
+            "owner" => saw_owner = true,
+            "sshPublicKeys" => saw_keys = true,
+            _ => continue,
+        }
+        if duplicated.contains(&field) {
+            continue;
+        }
+        if field == "owner" {
+            sandbox.owner = read_owner(file, value, &mut problems);
+        } else {
+            read_keys(file, value, &mut sandbox.keys, &mut problems);
         }
     }
-    if sandbox.owner.is_none() && !problems.iter().any(|p| p.message.contains("`owner`")) {
+    if !saw_owner {
         problems.push(Problem::at(file, 1, "`owner` is missing"));
     }
     if !saw_keys {
@@ -188,6 +206,23 @@ pub fn parse_sandbox_file(
     }
     limits::cap_problems(file, &mut problems);
     (Some(sandbox), problems)
+}
+
+/// The owner as written. Not trimmed: YAML 1.1 parsers and templates keep
+/// the spaces of `" dev1 "`, so trimming would let `dev1` delete a sandbox
+/// that, to Argo CD, belongs to someone else.
+fn read_owner(file: &str, value: &Node, problems: &mut Vec<Problem>) -> Option<String> {
+    let message = match value.as_str() {
+        Some("") => "`owner` is empty".to_string(),
+        Some(owner) if owner.trim() != owner => format!(
+            "`owner` {owner:?} has spaces around it; Argo CD and other tools keep them, \
+             so it names nobody in Berth; remove them"
+        ),
+        Some(owner) => return Some(owner.to_string()),
+        None => format!("`owner` must be a name, not {}", value.kind()),
+    };
+    problems.push(Problem::at(file, value.line(), message));
+    None
 }
 
 /// A sandbox whose file was not read (too large, or read differently by

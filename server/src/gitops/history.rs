@@ -1,11 +1,14 @@
 //! Indexes the history of the GitOps files into the store: who pointed
 //! which service at which branch, and when each sandbox was created.
+//! Versions are read only up to `MAX_FILE_BYTES`; a version that cannot be
+//! read is skipped, so it does not show every service as removed.
 
 use std::collections::HashMap;
 
 use super::{
-    files::parse_environment_file,
-    git::{CommitInfo, Git, GitError},
+    files::{parse_environment_file, MAX_FILE_BYTES},
+    git::{Blob, CommitInfo, Git, GitError},
+    yaml,
 };
 use crate::store::{
     EnvironmentChange, HistoryBatch, IndexedCommit, SandboxAction, SandboxChange, Store, StoreError,
@@ -53,6 +56,7 @@ pub async fn index(
     let commits = git.log(&range, &paths).await?;
 
     // The mapping each environment file had before this batch.
+    let mut previous: HashMap<&str, Vec<(String, String)>> = HashMap::new();
     let before_specs: Vec<String> = match &base {
         Some(last) => tracked
             .environment_files
@@ -61,13 +65,19 @@ pub async fn index(
             .collect(),
         None => Vec::new(),
     };
-    let before = git.read_blobs(&before_specs).await?;
-    let mut previous: HashMap<&str, Vec<(String, String)>> = tracked
-        .environment_files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (*f, mapping(f, before.get(i).cloned().flatten().as_deref())))
-        .collect();
+    let before = git
+        .read_blobs_up_to(&before_specs, MAX_FILE_BYTES as u64)
+        .await?;
+    for (i, file) in tracked.environment_files.iter().enumerate() {
+        let known = match (&base, before.get(i)) {
+            (Some(last), Some(blob)) => match reading(file, blob) {
+                Some(known) => known,
+                None => last_readable(git, last, file).await?,
+            },
+            _ => Vec::new(),
+        };
+        previous.insert(file, known);
+    }
 
     let wanted: Vec<(usize, &str)> = commits
         .iter()
@@ -85,28 +95,45 @@ pub async fn index(
         .iter()
         .map(|(i, p)| format!("{}:{p}", commits[*i].sha))
         .collect();
-    let contents: HashMap<(usize, &str), Option<String>> = wanted
+    let contents: HashMap<(usize, &str), Blob> = wanted
         .iter()
         .copied()
-        .zip(git.read_blobs(&specs).await?)
+        .zip(git.read_blobs_up_to(&specs, MAX_FILE_BYTES as u64).await?)
         .collect();
 
+    let batch = fold(&commits, &contents, previous, tracked.sandbox_dir);
+    store
+        .record_history(repository, head, batch, base.is_none())
+        .await?;
+    Ok(())
+}
+
+/// The rows for `commits`, each tracked environment file going from its
+/// `previous` reading version by version.
+fn fold(
+    commits: &[CommitInfo],
+    contents: &HashMap<(usize, &str), Blob>,
+    mut previous: HashMap<&str, Vec<(String, String)>>,
+    sandbox_dir: Option<&str>,
+) -> HistoryBatch {
     let mut batch = HistoryBatch::default();
     for (i, commit) in commits.iter().enumerate() {
         batch.commits.push(indexed(commit));
         for (status, path) in &commit.changes {
             if let Some(prev) = previous.get_mut(path.as_str()) {
-                let text = if *status == 'D' {
-                    None
-                } else {
-                    contents.get(&(i, path.as_str())).cloned().flatten()
+                let next = match (status, contents.get(&(i, path.as_str()))) {
+                    ('D', _) => Some(Vec::new()),
+                    (_, Some(blob)) => reading(path, blob),
+                    (_, None) => None,
                 };
-                let next = mapping(path, text.as_deref());
+                // An unreadable version says nothing about its services;
+                // the previous reading stands until a readable one.
+                let Some(next) = next else { continue };
                 batch
                     .environment_changes
                     .extend(diff(path, &commit.sha, prev, &next));
                 *prev = next;
-            } else if let Some(action) = sandbox_action(tracked.sandbox_dir, *status, path) {
+            } else if let Some(action) = sandbox_action(sandbox_dir, *status, path) {
                 batch.sandbox_changes.push(SandboxChange {
                     file: path.clone(),
                     action,
@@ -115,10 +142,55 @@ pub async fn index(
             }
         }
     }
-    store
-        .record_history(repository, head, batch, base.is_none())
-        .await?;
-    Ok(())
+    batch
+}
+
+/// How many earlier versions are tried when the file at the last indexed
+/// head cannot be read; beyond them the reading starts empty.
+const LOOKBACK: usize = 20;
+
+/// The reading of `file` when its version at `base` cannot be read: that
+/// of its newest readable version before, as a from-scratch index keeps.
+async fn last_readable(
+    git: &Git,
+    base: &str,
+    file: &str,
+) -> Result<Vec<(String, String)>, GitError> {
+    let versions = git.log(base, &[file]).await?;
+    let specs: Vec<String> = versions
+        .iter()
+        .rev()
+        .take(LOOKBACK)
+        .map(|c| format!("{}:{file}", c.sha))
+        .collect();
+    let blobs = git.read_blobs_up_to(&specs, MAX_FILE_BYTES as u64).await?;
+    Ok(blobs
+        .iter()
+        .find_map(|blob| reading(file, blob))
+        .unwrap_or_default())
+}
+
+/// The services of one version of an environment file (none when it does
+/// not exist), or `None` when the version cannot be read as a whole: too
+/// large, not YAML, not a mapping, or read differently by Argo CD.
+fn reading(file: &str, blob: &Blob) -> Option<Vec<(String, String)>> {
+    let text = match blob {
+        Blob::Missing => return Some(Vec::new()),
+        Blob::TooLarge { .. } => return None,
+        Blob::Text(text) => text,
+    };
+    let whole = yaml::check_portable(text).is_ok()
+        && matches!(
+            yaml::parse(text),
+            Ok(None | Some(yaml::Node::Mapping { .. }))
+        );
+    whole.then(|| {
+        parse_environment_file(file, text)
+            .entries
+            .into_iter()
+            .map(|e| (e.service, e.branch))
+            .collect()
+    })
 }
 
 fn indexed(commit: &CommitInfo) -> IndexedCommit {
@@ -129,17 +201,6 @@ fn indexed(commit: &CommitInfo) -> IndexedCommit {
         at: commit.at,
         subject: commit.subject.clone(),
     }
-}
-
-fn mapping(file: &str, text: Option<&str>) -> Vec<(String, String)> {
-    text.map(|t| {
-        parse_environment_file(file, t)
-            .entries
-            .into_iter()
-            .map(|e| (e.service, e.branch))
-            .collect()
-    })
-    .unwrap_or_default()
 }
 
 /// The services whose branch differs between two versions of a file.
@@ -242,5 +303,95 @@ mod tests {
             None
         );
         assert_eq!(sandbox_action(None, 'A', "sandboxes/y.yaml"), None);
+    }
+
+    fn commit(sha: &str, status: char) -> CommitInfo {
+        CommitInfo {
+            sha: sha.into(),
+            author_name: "Ann".into(),
+            author_email: "ann@x".into(),
+            at: 0,
+            subject: sha.into(),
+            changes: vec![(status, "dev.yaml".into())],
+        }
+    }
+
+    #[test]
+    fn versions_that_cannot_be_read_keep_the_previous_reading() {
+        let text = |t: &str| Blob::Text(t.into());
+        let versions = [
+            ('A', text("a: x\nb: main\n")),
+            ('M', Blob::TooLarge { size: 1 << 30 }),
+            ('M', text("a: z\nb: main\n")),
+            ('M', text("a: [z\n")),
+            ('M', text("a: z\n# x\u{2028}b: evil\n")),
+            ('M', text("- a\n")),
+            ('D', Blob::Missing),
+        ];
+        let commits: Vec<CommitInfo> = versions
+            .iter()
+            .enumerate()
+            .map(|(i, (status, _))| commit(&format!("c{i}"), *status))
+            .collect();
+        let contents: HashMap<(usize, &str), Blob> = versions
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, blob))| ((i, "dev.yaml"), blob))
+            .collect();
+        let previous = HashMap::from([("dev.yaml", Vec::new())]);
+        let batch = fold(&commits, &contents, previous, None);
+        let got: Vec<_> = batch
+            .environment_changes
+            .iter()
+            .map(|c| {
+                (
+                    c.sha.as_str(),
+                    c.service.as_str(),
+                    c.from.as_deref(),
+                    c.to.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("c0", "a", None, Some("x")),
+                ("c0", "b", None, Some("main")),
+                ("c2", "a", Some("x"), Some("z")),
+                ("c6", "a", Some("z"), None),
+                ("c6", "b", Some("main"), None),
+            ]
+        );
+        assert_eq!(batch.commits.len(), 7, "every commit is still listed");
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_file_at_the_indexed_head_reads_as_its_last_readable_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(["-c", "user.name=Ann", "-c", "user.email=ann@x"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        run(&["init", "--quiet"]);
+        let commit = |text: &str| {
+            std::fs::write(dir.path().join("dev.yaml"), text).unwrap();
+            run(&["add", "dev.yaml"]);
+            run(&["commit", "--quiet", "-m", "edit"]);
+            run(&["rev-parse", "HEAD"])
+        };
+        commit("a: x\n");
+        commit("a: w\n");
+        commit(&format!("a: z\n{}", "# padding\n".repeat(30_000)));
+        let head = commit("a: [broken\n");
+        let git = Git::new(dir.path(), Default::default());
+        let known = last_readable(&git, &head, "dev.yaml").await.unwrap();
+        assert_eq!(known, [("a".to_string(), "w".to_string())]);
     }
 }

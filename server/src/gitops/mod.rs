@@ -2,6 +2,7 @@
 //! formats, and the history index.
 
 pub mod change;
+pub mod dirs;
 pub mod edit;
 pub mod files;
 pub mod git;

@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/environments", get(environments))
+        .route("/services", get(services))
         .route("/sandboxes", get(sandboxes))
         .merge(super::api_writes::routes())
         .fallback(|| async { ApiError(BerthError::NotFound("no such API route".into())) })
@@ -84,6 +85,25 @@ async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::
         });
     }
     Ok(Json(json!({ "environments": out })))
+}
+
+/// The configured services: what a CI job needs to know to report builds
+/// and tag images the way Berth reads them.
+async fn services(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let services: Vec<_> = state
+        .config
+        .services
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "default_branch": s.default_branch,
+                "repo_url": s.repo_url,
+                "image": s.image,
+            })
+        })
+        .collect();
+    Json(json!({ "services": services }))
 }
 
 #[derive(Deserialize)]

@@ -102,10 +102,20 @@ pub async fn check_host(
         .get::<Listening>()
         .map_or(policy.configured_port, |l| l.0.port());
     // HTTP/2 carries the name in the `:authority` pseudo-header instead.
-    let host = match request.headers().get(header::HOST) {
-        Some(value) => value.to_str().ok(),
-        None => request.uri().authority().map(|a| a.as_str()),
+    // Two Host headers, or an absolute-form target naming another host
+    // than Host, are malformed (RFC 9112 §3.2): no browser sends them, and
+    // answering would let a proxy and Berth disagree on the name.
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => return bad_request("The request has more than one Host header."),
+        (Some(value), None) => value.to_str().ok(),
+        (None, _) => request.uri().authority().map(|a| a.as_str()),
     };
+    if let (Some(host), Some(target)) = (host, request.uri().authority()) {
+        if !host.eq_ignore_ascii_case(target.as_str()) {
+            return bad_request("The request's target names another host than its Host header.");
+        }
+    }
     if let Err(why) = policy.check(host, port) {
         tracing::warn!(
             host,
@@ -127,6 +137,16 @@ pub async fn check_host(
     next.run(request).await
 }
 
+fn bad_request(why: &'static str) -> Response {
+    tracing::warn!(why, "malformed Host refused");
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        why,
+    )
+        .into_response()
+}
+
 /// `name` or `name:port`, the name lower-cased, an IPv6 name in brackets.
 fn split_host(host: &str) -> Option<(String, Option<u16>)> {
     let (name, port) = if host.starts_with('[') {
@@ -142,8 +162,12 @@ fn split_host(host: &str) -> Option<(String, Option<u16>)> {
             None => (host, None),
         }
     };
+    // Digits only: `u16::from_str` would also take `+3000`.
     let port = match port {
-        Some(p) => Some(p.parse::<u16>().ok()?),
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
         None => None,
     };
     let plain = |c: char| c.is_ascii_alphanumeric() || "-._".contains(c);
@@ -212,6 +236,8 @@ mod tests {
             "0.0.0.0:3000",
             "[::2]:3000",
             "localhost:3000:3000",
+            "localhost:+3000",
+            "localhost:",
             "",
             "local host:3000",
         ] {

@@ -175,9 +175,33 @@ pub async fn cache_pages(State(cache): State<PageCache>, request: Request, next:
     let person = match cache.gatekeeper.identify(&parts).await {
         Ok(Some(who)) => format!("{}\n{}", who.user, who.role.as_str()),
         Ok(None) => String::new(),
-        Err(_) => return next.run(Request::from_parts(parts, body)).await,
+        Err(_) => {
+            let response = next.run(Request::from_parts(parts, body)).await;
+            return with_cache_control(response, true);
+        }
     };
+    let personal = !person.is_empty();
     let request = Request::from_parts(parts, body);
+    let response = cached_page(&cache, request, next, person).await;
+    with_cache_control(response, personal)
+}
+
+/// Pages are always revalidated (the data changes every refresh), and a
+/// page drawn for a person is never kept by a shared cache in front.
+fn with_cache_control(mut response: Response, personal: bool) -> Response {
+    let value = if personal {
+        "private, no-cache"
+    } else {
+        "no-cache"
+    };
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(value),
+    );
+    response
+}
+
+async fn cached_page(cache: &PageCache, request: Request, next: Next, person: String) -> Response {
     let encoding = request
         .headers()
         .get(header::ACCEPT_ENCODING)

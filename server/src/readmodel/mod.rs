@@ -12,11 +12,13 @@ use std::{
 
 use app::{error::BerthError, model::*, ports::Dashboard};
 
+pub use crate::gitops::dirs::repo_dir;
 use crate::{
+    clock::unix_now,
     config::{Config, EnvironmentConfig},
     store::Store,
 };
-pub use snapshot::{repo_dir, RepoParts, Snapshot};
+pub use snapshot::{RepoParts, Snapshot};
 
 pub struct ReadModel {
     config: Arc<Config>,
@@ -35,13 +37,6 @@ pub struct ReadModel {
 
 /// The shortest time between two fetches caused by pressing Refresh.
 pub const PRESS_INTERVAL: Duration = Duration::from_secs(5);
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 impl ReadModel {
     pub fn new(config: Arc<Config>, store: Arc<dyn Store>) -> Arc<ReadModel> {
@@ -127,13 +122,14 @@ impl ReadModel {
             {
                 Ok(parts) => parts,
                 Err(error) => {
-                    tracing::warn!(repository = %repo.name, %error, "refresh failed; keeping the last good snapshot");
+                    tracing::warn!(repository = %repo.name, kind = error.label(), "refresh failed; keeping the last good snapshot");
+                    error.log_details();
                     let mut kept = previous
                         .repos
                         .get(i)
                         .cloned()
                         .unwrap_or_else(|| RepoParts::empty(repo));
-                    kept.error = Some(error);
+                    kept.error = Some(error.public_message());
                     kept
                 }
             };
@@ -203,8 +199,7 @@ impl ReadModel {
 }
 
 fn store_error(err: crate::store::StoreError) -> BerthError {
-    tracing::error!(%err, "store query failed");
-    BerthError::Unavailable("the history database did not answer".into())
+    crate::error::Error::from(err).into()
 }
 
 #[async_trait::async_trait]

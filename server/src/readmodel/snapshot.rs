@@ -1,13 +1,15 @@
 //! Reading one GitOps repository into a snapshot: fetch, parse the
 //! environment and sandbox files at the head commit, index the history.
 
-use std::{collections::HashMap, path::PathBuf};
+use std::collections::HashMap;
 
 use app::model::Change;
 
 use crate::{
     config::{Config, RepositoryConfig},
+    error::Result,
     gitops::{
+        dirs::mirror_dir,
         files::{
             parse_environment_file, parse_sandbox_file, too_large, unread_sandbox, EnvironmentFile,
             Problem, SandboxFile, MAX_FILE_BYTES,
@@ -69,42 +71,17 @@ impl Snapshot {
     }
 }
 
-/// The bare mirror of a repository inside the data dir.
-pub fn mirror_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
-    repo_dir(config, repo, "repos")
-}
-
-/// A bare repository of Berth's own for `repo`, under `data_dir/<area>`;
-/// the name is made safe for a path whatever the config says.
-pub fn repo_dir(config: &Config, repo: &RepositoryConfig, area: &str) -> PathBuf {
-    let safe: String = repo
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    config.data_dir.join(area).join(format!("{safe}.git"))
-}
-
 pub async fn load_repository(
     config: &Config,
     repo: &RepositoryConfig,
     store: &dyn Store,
-) -> Result<RepoParts, String> {
+) -> Result<RepoParts> {
     let git = Git::new(mirror_dir(config, repo), repo.credentials.clone())
         .with_timeout(config.git_timeout());
-    let head = git
-        .sync_mirror(&repo.url, &repo.branch)
-        .await
-        .map_err(|e| e.to_string())?;
+    let head = git.sync_mirror(&repo.url, &repo.branch).await?;
     let mut parts = RepoParts::empty(repo);
     parts.commit = head.clone();
-    parts.fetched_at = super::unix_now();
+    parts.fetched_at = crate::clock::unix_now();
 
     let envs: Vec<(&str, &str)> = config
         .environments
@@ -126,17 +103,15 @@ pub async fn load_repository(
     // what the repository says now.
     if let Err(err) = history::index(&git, store, &repo.name, &head, &tracked).await {
         tracing::warn!(repository = %repo.name, %err, "history indexing failed");
-        parts.error = Some(format!("history not indexed: {err}"));
+        parts.error =
+            Some("the history could not be indexed; \"last changed\" may be older".into());
     }
 
     let specs: Vec<String> = envs
         .iter()
         .map(|(_, file)| format!("{head}:{file}"))
         .collect();
-    let texts = git
-        .read_blobs_up_to(&specs, MAX_FILE_BYTES as u64)
-        .await
-        .map_err(|e| e.to_string())?;
+    let texts = git.read_blobs_up_to(&specs, MAX_FILE_BYTES as u64).await?;
     for ((name, file), text) in envs.iter().zip(texts) {
         let parsed = match text {
             Blob::Text(text) => parse_environment_file(file, &text),
@@ -153,10 +128,7 @@ pub async fn load_repository(
                 }],
             },
         };
-        let latest = store
-            .latest_environment_changes(&repo.name, file)
-            .await
-            .map_err(|e| e.to_string())?;
+        let latest = store.latest_environment_changes(&repo.name, file).await?;
         parts
             .environments
             .insert(name.to_string(), (parsed, latest));
@@ -174,23 +146,16 @@ async fn load_sandboxes(
     repository: &str,
     head: &str,
     dir: &str,
-) -> Result<Sandboxes, String> {
+) -> Result<Sandboxes> {
     let files: Vec<String> = git
         .list_files(head, dir)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .into_iter()
         .filter(|f| f.ends_with(".yaml"))
         .collect();
     let specs: Vec<String> = files.iter().map(|f| format!("{head}:{f}")).collect();
-    let texts = git
-        .read_blobs_up_to(&specs, MAX_FILE_BYTES as u64)
-        .await
-        .map_err(|e| e.to_string())?;
-    let created = store
-        .sandbox_creations(repository, dir)
-        .await
-        .map_err(|e| e.to_string())?;
+    let texts = git.read_blobs_up_to(&specs, MAX_FILE_BYTES as u64).await?;
+    let created = store.sandbox_creations(repository, dir).await?;
     let mut result = Sandboxes::default();
     for (file, text) in files.iter().zip(texts) {
         let name = file

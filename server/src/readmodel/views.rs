@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use app::model::*;
 
-use super::snapshot::{RepoParts, Snapshot};
+use super::snapshot::{RepoParts, Sandboxes, Snapshot};
 use super::template::{fill_template, shell_quote, url_escape};
 use crate::{
     config::{Config, EnvironmentConfig, ServiceConfig},
@@ -18,6 +18,38 @@ fn problem(p: &Problem) -> FileProblem {
         line: p.line,
         message: p.message.clone(),
     }
+}
+
+/// Problems one page lists at most. Anyone with push access can commit
+/// 25,000 small bad files; listed in full they made the overview 8 MB,
+/// too large for the page cache, so every request rendered it again. The
+/// freshness bar still counts them all (`Freshness::problem_count`).
+pub const MAX_PROBLEMS_PER_PAGE: usize = 50;
+
+/// `first` and then `rest`, in that order, cut to `MAX_PROBLEMS_PER_PAGE`
+/// with one last line counting what was left out. `rest` is only counted
+/// past the cut, never copied.
+fn capped<'a>(
+    mut first: Vec<FileProblem>,
+    rest: impl Iterator<Item = &'a Problem>,
+) -> Vec<FileProblem> {
+    let mut more = first.len().saturating_sub(MAX_PROBLEMS_PER_PAGE);
+    first.truncate(MAX_PROBLEMS_PER_PAGE);
+    for p in rest {
+        if first.len() < MAX_PROBLEMS_PER_PAGE {
+            first.push(problem(p));
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        first.push(FileProblem {
+            file: String::new(),
+            line: None,
+            message: format!("… and {more} more problems"),
+        });
+    }
+    first
 }
 
 pub fn freshness(config: &Config, snapshot: &Snapshot, now: i64) -> Freshness {
@@ -36,7 +68,7 @@ pub fn freshness(config: &Config, snapshot: &Snapshot, now: i64) -> Freshness {
         now,
         banner: config.banner.clone(),
         sources,
-        problem_count: all_problems(config, snapshot).len(),
+        problem_count: problem_count(config, snapshot),
     }
 }
 
@@ -128,9 +160,6 @@ fn sandbox_summary(
             .iter()
             .map(|k| KeyFingerprint {
                 line: k.fingerprint_line.clone(),
-                fingerprint: k.fingerprint.clone(),
-                algorithm: k.algorithm.to_string(),
-                comment: k.comment.clone(),
             })
             .collect(),
         created: created.cloned(),
@@ -138,9 +167,16 @@ fn sandbox_summary(
     }
 }
 
-fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, Vec<FileProblem>) {
+/// The sandbox directory as read, if its repository was.
+fn sandbox_dir<'a>(config: &Config, snapshot: &'a Snapshot) -> Option<&'a Sandboxes> {
     let repo = config.repository(config.sandboxes.repository.as_deref());
-    let Some(sandboxes) = snapshot.repo(&repo.name).and_then(|r| r.sandboxes.as_ref()) else {
+    snapshot.repo(&repo.name).and_then(|r| r.sandboxes.as_ref())
+}
+
+/// Every sandbox, and the directory's own problems (files that cannot be a
+/// sandbox), capped for one page.
+fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, Vec<FileProblem>) {
+    let Some(sandboxes) = sandbox_dir(config, snapshot) else {
         return (Vec::new(), Vec::new());
     };
     let list = sandboxes
@@ -148,19 +184,42 @@ fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, 
         .iter()
         .map(|(s, problems, created)| sandbox_summary(config, s, problems, created.as_ref()))
         .collect();
-    (list, sandboxes.problems.iter().map(problem).collect())
+    (list, capped(Vec::new(), sandboxes.problems.iter()))
 }
 
-fn all_problems(config: &Config, snapshot: &Snapshot) -> Vec<FileProblem> {
-    let mut problems: Vec<FileProblem> = config
+/// The problems of every environment file (each already capped per file),
+/// in configuration order.
+fn environment_problems(config: &Config, snapshot: &Snapshot) -> Vec<FileProblem> {
+    config
         .environments
         .iter()
         .flat_map(|e| summary(config, snapshot, e).problems)
-        .collect();
-    let (sandboxes, files) = all_sandboxes(config, snapshot);
-    problems.extend(files);
-    problems.extend(sandboxes.into_iter().flat_map(|s| s.problems));
-    problems
+        .collect()
+}
+
+/// The sandbox directory's problems, then each sandbox's, by name.
+fn sandbox_problems<'a>(
+    config: &Config,
+    snapshot: &'a Snapshot,
+) -> impl Iterator<Item = &'a Problem> {
+    sandbox_dir(config, snapshot).into_iter().flat_map(|s| {
+        s.problems
+            .iter()
+            .chain(s.sandboxes.iter().flat_map(|(_, problems, _)| problems))
+    })
+}
+
+/// Every problem in file order, capped for one page.
+fn all_problems(config: &Config, snapshot: &Snapshot) -> Vec<FileProblem> {
+    capped(
+        environment_problems(config, snapshot),
+        sandbox_problems(config, snapshot),
+    )
+}
+
+/// How many problems there are in all, listed or not.
+fn problem_count(config: &Config, snapshot: &Snapshot) -> usize {
+    environment_problems(config, snapshot).len() + sandbox_problems(config, snapshot).count()
 }
 
 pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> Overview {
@@ -174,7 +233,6 @@ pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> O
         .iter()
         .map(|service| ServiceRow {
             service: service.name.clone(),
-            default_branch: service.default_branch.clone(),
             cells: config
                 .environments
                 .iter()
@@ -318,5 +376,508 @@ pub fn sandboxes(
         sandboxes,
         total,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::{
+        gitops::{files::EnvEntry as FileEntry, ssh::parse_public_key},
+        readmodel::snapshot::Sandboxes,
+    };
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICHkiJMaAu2E4lSfp/fEW37t2quCNbFlSEpQg6Hq1D/7 kohbis@laptop";
+    const T0: i64 = 1_790_000_000;
+
+    /// Prod, Stg-1, Stg-2 and Dev (the default environments) over three
+    /// services, one with a source repository for branch links.
+    fn config() -> Config {
+        Config::from_toml(
+            r#"
+banner = "Demo data"
+branch_url_template = "{repo_url}/-/tree/{branch}?of={service}"
+
+[[repositories]]
+name = "gitops"
+url = "/nowhere/gitops.git"
+
+[[services]]
+name = "app-a"
+repo_url = "https://git.example.com/acme/app-a/"
+
+[[services]]
+name = "app-b"
+default_branch = "master"
+
+[[services]]
+name = "app-c"
+
+[sandboxes]
+domain = "sb.example.com"
+url_template = "https://{name}.{domain}/?by={owner}"
+ssh_command_template = "ssh {owner}@{name}.{domain}"
+"#,
+        )
+        .unwrap()
+    }
+
+    fn change(author: &str, at: i64) -> Change {
+        Change {
+            commit: format!("{author}-sha"),
+            author: author.into(),
+            email: format!("{author}@example.com"),
+            at,
+            subject: format!("change by {author}"),
+        }
+    }
+
+    fn file_problem(file: &str, line: usize, message: &str) -> Problem {
+        Problem {
+            file: file.into(),
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+
+    fn env_file(entries: &[(&str, &str)], problems: Vec<Problem>) -> EnvironmentFile {
+        EnvironmentFile {
+            entries: entries
+                .iter()
+                .enumerate()
+                .map(|(i, (service, branch))| FileEntry {
+                    service: service.to_string(),
+                    branch: branch.to_string(),
+                    line: i + 1,
+                })
+                .collect(),
+            problems,
+        }
+    }
+
+    fn sandbox(name: &str, owner: Option<&str>, keys: usize) -> SandboxFile {
+        SandboxFile {
+            name: name.into(),
+            file: format!("sandboxes/{name}.yaml"),
+            owner: owner.map(str::to_string),
+            keys: (0..keys).map(|_| parse_public_key(KEY).unwrap()).collect(),
+        }
+    }
+
+    /// Dev runs app-a off its default and a service nobody configured,
+    /// with one problem; Stg-1 runs app-a's default; Stg-2's file is not
+    /// in the snapshot; three sandboxes, one without owner, plus a file
+    /// in the sandbox directory that is no sandbox.
+    fn snapshot() -> Snapshot {
+        let dev = env_file(
+            &[
+                ("app-a", "feature-x"),
+                ("app-b", "master"),
+                ("legacy", "old"),
+            ],
+            vec![file_problem(
+                "environments/dev.yaml",
+                4,
+                "the branch of `app-c` must be a string, not a number; quote it",
+            )],
+        );
+        let dev_latest = HashMap::from([
+            ("app-a".to_string(), change("bob", T0 + 300)),
+            ("app-b".to_string(), change("ann", T0 + 100)),
+        ]);
+        let stg_1 = env_file(&[("app-a", "main")], Vec::new());
+        let sandboxes = Sandboxes {
+            sandboxes: vec![
+                (
+                    sandbox("ann", Some("ann"), 1),
+                    Vec::new(),
+                    Some(change("ann", T0)),
+                ),
+                (
+                    sandbox("zed", None, 0),
+                    vec![file_problem("sandboxes/zed.yaml", 1, "`owner` is missing")],
+                    None,
+                ),
+                (
+                    sandbox("eve", Some("x; RM -rf ~ #"), 1),
+                    Vec::new(),
+                    Some(change("eve", T0 + 50)),
+                ),
+            ],
+            problems: vec![Problem {
+                file: "sandboxes/Bad_Name.yaml".into(),
+                line: None,
+                message: "not a sandbox name".into(),
+            }],
+        };
+        Snapshot {
+            repos: vec![RepoParts {
+                name: "gitops".into(),
+                branch: "main".into(),
+                commit: "c0ffee".into(),
+                fetched_at: T0 + 1_000,
+                error: Some("fetch timed out".into()),
+                environments: HashMap::from([
+                    ("dev".to_string(), (dev, dev_latest)),
+                    ("stg-1".to_string(), (stg_1, HashMap::new())),
+                ]),
+                sandboxes: Some(sandboxes),
+            }],
+            loaded: true,
+            overview: None,
+        }
+    }
+
+    fn env<'a>(config: &'a Config, name: &str) -> &'a EnvironmentConfig {
+        config.environments.iter().find(|e| e.name == name).unwrap()
+    }
+
+    fn lane<'a>(overview: &'a Overview, name: &str) -> &'a EnvironmentSummary {
+        overview
+            .environments
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap()
+    }
+
+    fn places(problems: &[FileProblem]) -> Vec<(&str, Option<usize>)> {
+        problems.iter().map(|p| (p.file.as_str(), p.line)).collect()
+    }
+
+    #[test]
+    fn freshness_counts_every_problem_and_says_where_the_data_is_from() {
+        let config = config();
+        let freshness = freshness(&config, &snapshot(), T0 + 2_000);
+        assert_eq!(freshness.now, T0 + 2_000);
+        assert_eq!(freshness.banner.as_deref(), Some("Demo data"));
+        assert_eq!(
+            freshness.sources,
+            [Source {
+                repository: "gitops".into(),
+                branch: "main".into(),
+                commit: "c0ffee".into(),
+                fetched_at: T0 + 1_000,
+                error: Some("fetch timed out".into()),
+            }]
+        );
+        assert_eq!(
+            freshness.problem_count, 4,
+            "dev's file, stg-2 not read, the bad sandbox file and zed's owner"
+        );
+    }
+
+    #[test]
+    fn lanes_count_deployed_off_default_and_unknown_services() {
+        let config = config();
+        let overview = overview(&config, &snapshot(), Freshness::default());
+        let names: Vec<_> = overview.environments.iter().map(|e| &e.name).collect();
+        assert_eq!(names, ["prod", "stg-1", "stg-2", "dev"]);
+
+        let dev = lane(&overview, "dev");
+        assert_eq!(
+            (dev.title.as_str(), dev.kind),
+            ("Dev", EnvironmentKind::Dev)
+        );
+        assert_eq!(dev.file.as_deref(), Some("environments/dev.yaml"));
+        assert_eq!(dev.deployed, 2, "legacy names no configured service");
+        assert_eq!(dev.off_default, 1, "app-a runs feature-x, app-b master");
+        assert_eq!(dev.unknown, ["legacy"]);
+        assert_eq!(
+            dev.last_change.as_ref().map(|c| c.author.as_str()),
+            Some("bob"),
+            "the newest change of any service"
+        );
+        assert_eq!(places(&dev.problems), [("environments/dev.yaml", Some(4))]);
+
+        let stg_1 = lane(&overview, "stg-1");
+        assert_eq!((stg_1.deployed, stg_1.off_default), (1, 0));
+        assert!(stg_1.unknown.is_empty() && stg_1.problems.is_empty());
+        assert_eq!(stg_1.last_change, None);
+
+        let prod = lane(&overview, "prod");
+        assert_eq!(prod.deployed, 3, "prod runs every service");
+        assert_eq!(prod.off_default, 0);
+        assert_eq!((prod.file.as_ref(), prod.problems.len()), (None, 0));
+    }
+
+    #[test]
+    fn an_environment_missing_from_the_snapshot_is_a_problem_not_a_blank() {
+        let config = config();
+        let overview = overview(&config, &snapshot(), Freshness::default());
+        let stg_2 = lane(&overview, "stg-2");
+        assert_eq!(stg_2.deployed, 0);
+        assert_eq!(
+            stg_2.problems,
+            [FileProblem {
+                file: "environments/stg-2.yaml".into(),
+                line: None,
+                message: "the repository `gitops` has not been read yet".into(),
+            }]
+        );
+        let empty = overview_of_nothing(&config);
+        assert_eq!(
+            lane(&empty, "dev").problems[0].message,
+            "the repository `gitops` has not been read yet"
+        );
+        assert_eq!(empty.sandboxes.count, 0);
+        assert_eq!(
+            places(&empty.problems),
+            [
+                ("environments/stg-1.yaml", None),
+                ("environments/stg-2.yaml", None),
+                ("environments/dev.yaml", None)
+            ],
+            "prod has no file to miss"
+        );
+    }
+
+    fn overview_of_nothing(config: &Config) -> Overview {
+        overview(config, &Snapshot::default(), Freshness::default())
+    }
+
+    #[test]
+    fn grid_cells_show_each_services_branch_per_environment() {
+        let config = config();
+        let overview = overview(&config, &snapshot(), Freshness::default());
+        assert_eq!(overview.total_services, 3);
+        let services: Vec<_> = overview.rows.iter().map(|r| &r.service).collect();
+        assert_eq!(services, ["app-a", "app-b", "app-c"], "legacy gets no row");
+        let cells = |service: &str| -> Vec<(&str, Option<&str>, bool)> {
+            overview
+                .rows
+                .iter()
+                .find(|r| r.service == service)
+                .unwrap()
+                .cells
+                .iter()
+                .map(|c| (c.environment.as_str(), c.branch.as_deref(), c.is_default))
+                .collect()
+        };
+        assert_eq!(
+            cells("app-a"),
+            [
+                ("prod", Some("main"), true),
+                ("stg-1", Some("main"), true),
+                ("stg-2", None, false),
+                ("dev", Some("feature-x"), false),
+            ]
+        );
+        assert_eq!(
+            cells("app-b"),
+            [
+                ("prod", Some("master"), true),
+                ("stg-1", None, false),
+                ("stg-2", None, false),
+                ("dev", Some("master"), true),
+            ]
+        );
+        let app_a = &overview.rows[0].cells;
+        assert_eq!(
+            app_a[3].branch_url.as_deref(),
+            Some("https://git.example.com/acme/app-a/-/tree/feature-x?of=app-a"),
+            "the template is filled, without the repo URL's trailing slash"
+        );
+        assert_eq!(app_a[3].last_change, Some(change("bob", T0 + 300)));
+        assert_eq!(app_a[0].last_change, None, "prod has no file history");
+        assert_eq!(
+            overview.rows[1].cells[0].branch_url, None,
+            "app-b has no source repository"
+        );
+    }
+
+    #[test]
+    fn the_sandbox_lane_counts_owners_and_lists_the_newest_first() {
+        let config = config();
+        let page = overview(&config, &snapshot(), Freshness::default());
+        let lane = &page.sandboxes;
+        assert_eq!(lane.count, 3);
+        assert_eq!(lane.owners, 2, "zed has no owner");
+        let newest: Vec<_> = lane.newest.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(newest, ["eve", "ann", "zed"], "unknown creation last");
+        assert_eq!(
+            places(&page.problems),
+            [
+                ("environments/stg-2.yaml", None),
+                ("environments/dev.yaml", Some(4)),
+                ("sandboxes/Bad_Name.yaml", None),
+                ("sandboxes/zed.yaml", Some(1)),
+            ]
+        );
+
+        let mut many = snapshot();
+        let list = &mut many.repos[0].sandboxes.as_mut().unwrap().sandboxes;
+        for i in 0..6 {
+            let name = format!("s{i}");
+            list.push((
+                sandbox(&name, Some("ann"), 0),
+                Vec::new(),
+                Some(change(&name, T0 + 1_000 + i)),
+            ));
+        }
+        let lane = overview(&config, &many, Freshness::default()).sandboxes;
+        assert_eq!((lane.count, lane.owners), (9, 2));
+        let newest: Vec<_> = lane.newest.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(newest, ["s5", "s4", "s3", "s2", "s1"], "five at most");
+    }
+
+    #[test]
+    fn sandbox_url_and_ssh_command_are_filled_and_escaped() {
+        let config = config();
+        let list = sandboxes(&config, &snapshot(), "", Freshness::default());
+        let by_name = |name: &str| list.sandboxes.iter().find(|s| s.name == name).unwrap();
+
+        let ann = by_name("ann");
+        assert_eq!(ann.url, "https://ann.sb.example.com/?by=ann");
+        assert_eq!(ann.ssh, "ssh ann@ann.sb.example.com");
+        assert_eq!(ann.file, "sandboxes/ann.yaml");
+        assert_eq!(ann.owner.as_deref(), Some("ann"));
+        assert_eq!(ann.created, Some(change("ann", T0)));
+        assert_eq!(
+            ann.keys.iter().map(|k| k.line.as_str()).collect::<Vec<_>>(),
+            ["256 SHA256:dCH7EbLNVqPyDJ3XrgaIMwdx7zuGFwRFOu8Y2Fm7OsQ kohbis@laptop (ED25519)"]
+        );
+
+        let zed = by_name("zed");
+        assert_eq!(zed.owner, None);
+        assert_eq!(
+            (zed.url.as_str(), zed.ssh.as_str()),
+            (
+                "https://zed.sb.example.com/?by=zed",
+                "ssh zed@zed.sb.example.com"
+            ),
+            "without an owner the sandbox's name is the login"
+        );
+        assert_eq!(places(&zed.problems), [("sandboxes/zed.yaml", Some(1))]);
+
+        let eve = by_name("eve");
+        assert_eq!(eve.ssh, "ssh 'x; RM -rf ~ #'@eve.sb.example.com");
+        assert_eq!(
+            eve.url,
+            "https://eve.sb.example.com/?by=x%3B%20RM%20-rf%20~%20%23"
+        );
+    }
+
+    #[test]
+    fn sandbox_search_matches_name_or_owner_and_keeps_the_total() {
+        let config = config();
+        let snapshot = snapshot();
+        let names = |query: &str| -> (Vec<String>, usize) {
+            let list = sandboxes(&config, &snapshot, query, Freshness::default());
+            (
+                list.sandboxes.into_iter().map(|s| s.name).collect(),
+                list.total,
+            )
+        };
+        assert_eq!(
+            names(""),
+            (vec!["ann".into(), "zed".into(), "eve".into()], 3)
+        );
+        assert_eq!(names(" ZE "), (vec!["zed".into()], 3), "trimmed, any case");
+        assert_eq!(
+            names("rm -RF"),
+            (vec!["eve".into()], 3),
+            "owners match too, in any case"
+        );
+        assert_eq!(names("nobody"), (Vec::new(), 3));
+        let list = sandboxes(&config, &snapshot, "", Freshness::default());
+        assert_eq!(
+            places(&list.problems),
+            [("sandboxes/Bad_Name.yaml", None)],
+            "the list's own problems are the directory's"
+        );
+    }
+
+    #[test]
+    fn an_environment_page_lists_entries_unknown_keys_and_what_is_missing() {
+        let config = config();
+        let history = vec![(
+            EnvironmentChange {
+                file: "environments/dev.yaml".into(),
+                service: "app-a".into(),
+                from: Some("main".into()),
+                to: Some("feature-x".into()),
+                sha: "bob-sha".into(),
+            },
+            change("bob", T0 + 300),
+        )];
+        let dev = environment(
+            &config,
+            &snapshot(),
+            env(&config, "dev"),
+            history,
+            Freshness::default(),
+        );
+        let entries: Vec<_> = dev
+            .entries
+            .iter()
+            .map(|e| (e.service.as_str(), e.branch.as_str(), e.known, e.is_default))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("app-a", "feature-x", true, false),
+                ("app-b", "master", true, true),
+                ("legacy", "old", false, false),
+            ]
+        );
+        assert_eq!(
+            dev.entries[0].branch_url.as_deref(),
+            Some("https://git.example.com/acme/app-a/-/tree/feature-x?of=app-a")
+        );
+        assert_eq!(dev.entries[2].branch_url, None);
+        assert_eq!(dev.entries[1].last_change, Some(change("ann", T0 + 100)));
+        assert_eq!(dev.not_deployed, ["app-c"]);
+        assert_eq!(dev.summary.unknown, ["legacy"]);
+        assert_eq!(
+            dev.history,
+            [EnvHistoryEntry {
+                change: change("bob", T0 + 300),
+                service: "app-a".into(),
+                from: Some("main".into()),
+                to: Some("feature-x".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn prod_follows_every_services_default_branch() {
+        let config = config();
+        let prod = environment(
+            &config,
+            &snapshot(),
+            env(&config, "prod"),
+            Vec::new(),
+            Freshness::default(),
+        );
+        let entries: Vec<_> = prod
+            .entries
+            .iter()
+            .map(|e| (e.service.as_str(), e.branch.as_str(), e.known, e.is_default))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("app-a", "main", true, true),
+                ("app-b", "master", true, true),
+                ("app-c", "main", true, true),
+            ]
+        );
+        assert_eq!(
+            prod.entries[0].branch_url.as_deref(),
+            Some("https://git.example.com/acme/app-a/-/tree/main?of=app-a")
+        );
+        assert!(prod.not_deployed.is_empty());
+
+        let stg_2 = environment(
+            &config,
+            &snapshot(),
+            env(&config, "stg-2"),
+            Vec::new(),
+            Freshness::default(),
+        );
+        assert!(stg_2.entries.is_empty());
+        assert_eq!(stg_2.not_deployed, ["app-a", "app-b", "app-c"]);
     }
 }

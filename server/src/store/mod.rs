@@ -1,16 +1,23 @@
-//! Berth's database: the indexed history of the GitOps files, the audit
-//! log and API tokens. Traits, so a Postgres store can stand beside the
-//! SQLite one.
+//! Berth's database: backend-neutral store traits and types, and backends.
+//!
+//! - `history`: the indexed history of the GitOps files (`Store`);
+//! - `audit`: audit log entries and the bounds every stored field keeps;
+//! - `access`: the audit log and API tokens (`AccessStore`);
+//! - `sessions`: local sign-in sessions (`SessionStore`);
+//! - `sqlite/`: the SQLite backend (`SqliteStore`), all of its SQL; another
+//!   backend (Postgres) sits beside it, implementing the same traits.
 
 mod access;
+mod audit;
+mod history;
 mod sessions;
 mod sqlite;
 
-use std::collections::HashMap;
-
-use app::model::Change;
-
-pub use access::{AccessStore, NewAuditEntry, TokenOwner};
+pub use access::{AccessStore, TokenOwner};
+pub use audit::NewAuditEntry;
+pub use history::{
+    EnvironmentChange, HistoryBatch, IndexedCommit, SandboxAction, SandboxChange, Store,
+};
 pub use sessions::SessionStore;
 pub use sqlite::SqliteStore;
 
@@ -24,95 +31,4 @@ impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         StoreError(err.to_string())
     }
-}
-
-/// A commit as indexed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexedCommit {
-    pub sha: String,
-    pub author_name: String,
-    pub author_email: String,
-    pub at: i64,
-    pub subject: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvironmentChange {
-    pub file: String,
-    pub service: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub sha: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SandboxAction {
-    Created,
-    Updated,
-    Deleted,
-}
-
-impl SandboxAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SandboxAction::Created => "created",
-            SandboxAction::Updated => "updated",
-            SandboxAction::Deleted => "deleted",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SandboxChange {
-    pub file: String,
-    pub action: SandboxAction,
-    pub sha: String,
-}
-
-/// Everything one indexing pass found, written in one transaction.
-#[derive(Debug, Default)]
-pub struct HistoryBatch {
-    pub commits: Vec<IndexedCommit>,
-    pub environment_changes: Vec<EnvironmentChange>,
-    pub sandbox_changes: Vec<SandboxChange>,
-}
-
-#[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
-    async fn indexed_head(&self, repository: &str) -> StoreResult<Option<String>>;
-    /// Appends a batch and moves the indexed head; with `replace`, first
-    /// forgets the repository's history (after a force push upstream).
-    async fn record_history(
-        &self,
-        repository: &str,
-        head: &str,
-        batch: HistoryBatch,
-        replace: bool,
-    ) -> StoreResult<()>;
-    /// The newest change of each service in a file.
-    async fn latest_environment_changes(
-        &self,
-        repository: &str,
-        file: &str,
-    ) -> StoreResult<HashMap<String, Change>>;
-    /// A file's changes, newest first.
-    async fn environment_history(
-        &self,
-        repository: &str,
-        file: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<(EnvironmentChange, Change)>>;
-    /// When each sandbox file in `dir` was created (its newest creation).
-    async fn sandbox_creations(
-        &self,
-        repository: &str,
-        dir: &str,
-    ) -> StoreResult<HashMap<String, Change>>;
-    /// A sandbox file's commits, newest first.
-    async fn sandbox_history(
-        &self,
-        repository: &str,
-        file: &str,
-    ) -> StoreResult<Vec<(SandboxAction, Change)>>;
-    async fn ping(&self) -> StoreResult<()>;
 }

@@ -31,6 +31,20 @@ pub fn too_large(file: &str, size: u64) -> Problem {
     }
 }
 
+/// The problem for a file whose bytes are not UTF-8, left unread: it is
+/// never decoded, because decoding it lossily would show a file Argo CD
+/// cannot parse as if it were fine, and an edit would write U+FFFD over
+/// lines nobody meant to change. `byte` is 1-based, as `cmp` counts.
+pub fn not_utf8(file: &str, byte: u64, line: usize) -> Problem {
+    Problem {
+        file: file.to_string(),
+        line: Some(line),
+        message: format!(
+            "this file is not valid UTF-8 (byte {byte}); Argo CD cannot read it; fix it by hand"
+        ),
+    }
+}
+
 /// Why `text` must not be parsed at all, if it must not.
 pub(super) fn unreadable(file: &str, text: &str) -> Option<Problem> {
     if text.len() > MAX_FILE_BYTES {
@@ -43,8 +57,10 @@ pub(super) fn unreadable(file: &str, text: &str) -> Option<Problem> {
     })
 }
 
-/// Keeps the first `MAX_PROBLEMS_PER_FILE` problems and counts the rest.
+/// Keeps the first `MAX_PROBLEMS_PER_FILE` problems in line order and
+/// counts the rest.
 pub(super) fn cap_problems(file: &str, problems: &mut Vec<Problem>) {
+    problems.sort_by_key(|p| p.line.unwrap_or(0));
     if problems.len() > MAX_PROBLEMS_PER_FILE {
         let more = problems.len() - MAX_PROBLEMS_PER_FILE;
         problems.truncate(MAX_PROBLEMS_PER_FILE);

@@ -1,23 +1,16 @@
-//! The SQLite store (WAL mode): the embedded default.
+//! The SQL of the history index: `Store` for `SqliteStore`.
 
-use std::{collections::HashMap, str::FromStr, time::Duration};
+use std::collections::HashMap;
 
 use app::model::Change;
-use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    Row, SqlitePool,
-};
+use sqlx::{sqlite::SqliteRow, Row};
 
-use super::*;
-
-#[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
+use super::SqliteStore;
+use crate::store::{EnvironmentChange, HistoryBatch, SandboxAction, Store, StoreResult};
 
 const CHANGE_COLUMNS: &str = "c.sha, c.author_name, c.author_email, c.committed_at, c.subject";
 
-fn change_from(row: &sqlx::sqlite::SqliteRow) -> Change {
+fn change_from(row: &SqliteRow) -> Change {
     Change {
         commit: row.get("sha"),
         author: row.get("author_name"),
@@ -27,35 +20,12 @@ fn change_from(row: &sqlx::sqlite::SqliteRow) -> Change {
     }
 }
 
-impl SqliteStore {
-    pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("../migrations")
-            .run(&pool)
-            .await
-            .map_err(|err| StoreError(format!("migrations failed: {err}")))?;
-        Ok(SqliteStore { pool })
-    }
-
-    pub(super) fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-}
-
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn indexed_head(&self, repository: &str) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT head FROM repository_heads WHERE repository = ?")
             .bind(repository)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|r| r.get("head")))
     }
@@ -67,7 +37,7 @@ impl Store for SqliteStore {
         batch: HistoryBatch,
         replace: bool,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         if replace {
             for table in ["commits", "environment_changes", "sandbox_changes"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE repository = ?"))
@@ -140,7 +110,7 @@ impl Store for SqliteStore {
         ))
         .bind(repository)
         .bind(file)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows
             .iter()
@@ -162,7 +132,7 @@ impl Store for SqliteStore {
         .bind(repository)
         .bind(file)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows
             .iter()
@@ -192,7 +162,7 @@ impl Store for SqliteStore {
         ))
         .bind(repository)
         .bind(format!("{}/%", dir.trim_end_matches('/')))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows
             .iter()
@@ -212,23 +182,19 @@ impl Store for SqliteStore {
         ))
         .bind(repository)
         .bind(file)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         Ok(rows
             .iter()
             .map(|r| {
-                let action = match r.get::<String, _>("action").as_str() {
-                    "created" => SandboxAction::Created,
-                    "deleted" => SandboxAction::Deleted,
-                    _ => SandboxAction::Updated,
-                };
+                let action = SandboxAction::parse(r.get::<&str, _>("action"));
                 (action, change_from(r))
             })
             .collect())
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
         Ok(())
     }
 }

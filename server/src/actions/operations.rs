@@ -1,5 +1,7 @@
-//! `Operations` for the UI's server functions: identify the person from the
+//! The `Operations` adapter for the UI's server functions: identify the person from the
 //! request, then run the action as them.
+
+use std::collections::HashMap;
 
 use app::{
     error::BerthError,
@@ -11,10 +13,13 @@ use app::{
 };
 use axum::http::request::Parts;
 
-use super::Actions;
+use super::{
+    promotion::{check_promotion, Requested},
+    Actions,
+};
 use crate::{
     auth::{hash_token, new_token},
-    readmodel::unix_now,
+    clock::unix_now,
 };
 
 /// The longest a token may live: a leaked token must stop working on its
@@ -22,8 +27,7 @@ use crate::{
 pub const MAX_TOKEN_DAYS: u32 = 365;
 
 fn store_error(err: crate::store::StoreError) -> BerthError {
-    tracing::error!(%err, "store query failed");
-    BerthError::Unavailable("the database did not answer".into())
+    crate::error::Error::from(err).into()
 }
 
 impl Actions {
@@ -100,7 +104,17 @@ impl Actions {
 #[async_trait::async_trait]
 impl Operations for Actions {
     async fn viewer(&self, request: &Parts) -> Result<Viewer, BerthError> {
-        let who = self.gatekeeper.identify(request).await?;
+        // Who may do what is decided on each write; for drawing the page a
+        // person the request cannot identify (an unusable proxy name, a
+        // revoked token) is nobody, not a broken page.
+        let who = match self.gatekeeper.identify(request).await {
+            Ok(who) => who,
+            Err(BerthError::Unavailable(why)) => return Err(BerthError::Unavailable(why)),
+            Err(err) => {
+                tracing::debug!(%err, "page viewed by someone who could not be identified");
+                None
+            }
+        };
         Ok(self.gatekeeper.viewer(who.as_ref()))
     }
 
@@ -124,7 +138,7 @@ impl Operations for Actions {
         refresh_branches: bool,
     ) -> Result<PromotionPlan, BerthError> {
         let who = self.gatekeeper.require(request).await?;
-        let env = self.environment(environment)?;
+        self.environment(environment)?;
         let environments = self
             .config
             .environments
@@ -135,34 +149,54 @@ impl Operations for Actions {
         let rows = self
             .plan_rows(environment, &requested, refresh_branches)
             .await?;
-        // Only what differs from the current mapping is a change.
-        let changes: Vec<(String, String)> = rows
+        let current: HashMap<String, String> = rows
             .iter()
-            .filter_map(|row| {
-                let requested = row.requested.as_ref()?.trim();
-                (!requested.is_empty() && Some(requested) != row.current.as_deref())
-                    .then(|| (row.service.clone(), requested.to_string()))
-            })
+            .filter_map(|row| Some((row.service.clone(), row.current.clone()?)))
             .collect();
-        let unknown: Vec<String> = requested
-            .iter()
-            .filter(|(s, _)| !rows.iter().any(|r| &r.service == s))
-            .map(|(s, _)| format!("there is no service `{s}`"))
-            .collect();
-        let (preview, mut problems) = if changes.is_empty() {
-            (None, Vec::new())
+        let asked_for_change = requested.iter().any(|(service, branch)| {
+            let branch = branch.trim();
+            !branch.is_empty() && current.get(service).map(String::as_str) != Some(branch)
+        });
+        let checked = check_promotion(
+            &self.config,
+            &who,
+            environment,
+            &requested,
+            Requested::Form(&current),
+        );
+        // A refusal of the whole promotion (role, prod) is shown once the
+        // person asks for a change; the bare form just lists what runs.
+        let checked = match checked {
+            Ok(checked) => checked,
+            Err(err) => {
+                let problems = asked_for_change.then(|| err.to_string());
+                return Ok(PromotionPlan {
+                    environment: environment.to_string(),
+                    environments,
+                    rows,
+                    changes: Vec::new(),
+                    preview: None,
+                    problems: problems.into_iter().collect(),
+                });
+            }
+        };
+        let changes = checked.changes.clone();
+        let (preview, problems) = if changes.is_empty() || !checked.problems.is_empty() {
+            (None, checked.problems)
         } else {
-            match self.preview_promotion(&who, environment, &changes).await {
-                Ok(preview) => (Some(preview), Vec::new()),
+            match self.planned_promotion(checked).await {
+                Ok(planned) => match self.preview(&who, planned).await {
+                    Ok(preview) => (Some(preview), Vec::new()),
+                    Err(err) => (None, vec![err.to_string()]),
+                },
                 Err(err) => (None, vec![err.to_string()]),
             }
         };
-        problems.extend(unknown);
         Ok(PromotionPlan {
             environment: environment.to_string(),
-            title: env.title(),
             environments,
             rows,
+            changes,
             preview,
             problems,
         })
