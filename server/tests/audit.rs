@@ -264,7 +264,8 @@ async fn cross_site_refusals_are_audited_and_rate_limited() {
     assert_eq!(row.actor, "-");
     assert_eq!(row.via, "session");
     assert_eq!(row.remote.as_deref(), Some("127.0.0.1"));
-    assert_eq!(row.action, "POST /api/v1/environments/dev/services/app-a");
+    assert_eq!(row.action, "request");
+    assert_eq!(row.target, "POST /api/v1/environments/dev/services/app-a");
     assert!(row.message.contains("another site"), "{}", row.message);
 
     // A flood: some are recorded, the rest only counted.
@@ -299,7 +300,7 @@ async fn writes_without_a_valid_identity_are_audited() {
     assert_eq!(
         entries.len(),
         2,
-        "the write paths in actions/port.rs identify with Actions::require_writer: {entries:#?}"
+        "the write paths in actions/operations.rs identify with Actions::require_writer: {entries:#?}"
     );
     assert_eq!(entries[0].via, "-");
     assert_eq!(entries[1].via, "token");
@@ -310,7 +311,8 @@ async fn writes_without_a_valid_identity_are_audited() {
     );
     for row in &entries {
         assert_eq!(row.actor, "-");
-        assert_eq!(row.action, format!("POST {path}"));
+        assert_eq!(row.action, "request");
+        assert_eq!(row.target, format!("POST {path}"));
         assert_eq!(row.remote.as_deref(), Some("127.0.0.1"));
     }
     assert_eq!(upstream.head(), before);
@@ -340,8 +342,9 @@ async fn require_writer_audits_a_request_nobody_could_be_identified_from() {
     let row = &entries[0];
     assert_eq!(
         (row.actor.as_str(), row.via.as_str(), row.action.as_str()),
-        ("-", "token", "POST /api/delete_sandbox")
+        ("-", "token", "request")
     );
+    assert_eq!(row.target, "POST /api/delete_sandbox");
     assert_eq!(row.remote.as_deref(), Some("192.0.2.7"));
     assert_eq!(row.message, err.to_string());
 }

@@ -428,8 +428,10 @@ async fn thousands_of_bad_files_leave_the_pages_small() {
     upstream.commit("Mallory", T0, "Many bad files", &files);
     let server = Server::start(&upstream, true).await;
     let more = format!("… and {} more problems", count - 50);
+    let mut pages = Vec::new();
     for path in ["/", "/sandboxes"] {
-        for round in ["first", "cached"] {
+        // The second answer comes from the page cache, if the page fits.
+        for round in ["first", "second"] {
             let started = std::time::Instant::now();
             let (status, html) = server.get(path).await;
             eprintln!(
@@ -437,15 +439,18 @@ async fn thousands_of_bad_files_leave_the_pages_small() {
                 html.len(),
                 started.elapsed()
             );
-            assert_eq!(status, 200);
-            assert!(
-                html.len() < CAPPED_PAGE_LIMIT,
-                "{path}: {} bytes",
-                html.len()
-            );
-            assert!(html.contains(&more), "{path} does not count the rest");
-            assert!(html.contains(&format!("{count} file problem(s)")), "{path}");
+            pages.push((path, status, html));
         }
+    }
+    for (path, status, html) in pages {
+        assert_eq!(status, 200);
+        assert!(
+            html.len() < CAPPED_PAGE_LIMIT,
+            "{path}: {} bytes",
+            html.len()
+        );
+        assert!(html.contains(&more), "{path} does not count the rest");
+        assert!(html.contains(&format!("{count} file problem(s)")), "{path}");
     }
     let api = server.json("/api/v1/sandboxes").await;
     assert_eq!(api["sandboxes"].as_array().unwrap().len(), 0);

@@ -99,6 +99,76 @@ pub struct PromotionPlan {
     pub problems: Vec<String>,
 }
 
+/// What a person did through Berth: the `Berth-Action` trailer of its
+/// commit and the action of its audit row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditAction {
+    Promote,
+    /// Several services of one environment in one commit.
+    PromoteProject,
+    CreateSandbox,
+    DeleteSandbox,
+    /// A request refused before anyone was identified; the target names
+    /// its method and path.
+    Request,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 5] = [
+        AuditAction::Promote,
+        AuditAction::PromoteProject,
+        AuditAction::CreateSandbox,
+        AuditAction::DeleteSandbox,
+        AuditAction::Request,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Promote => "promote",
+            AuditAction::PromoteProject => "promote-project",
+            AuditAction::CreateSandbox => "create-sandbox",
+            AuditAction::DeleteSandbox => "delete-sandbox",
+            AuditAction::Request => "request",
+        }
+    }
+}
+
+/// How a write attempt ended, as its audit row says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    Committed,
+    /// It was already so; nothing to commit.
+    Unchanged,
+    /// The person's request was not allowed or not possible.
+    Refused,
+    /// Berth or the repository failed; nothing was committed.
+    Failed,
+    /// The write is under way (or stopped by a crash in the middle).
+    Accepted,
+}
+
+impl AuditOutcome {
+    pub const ALL: [AuditOutcome; 5] = [
+        AuditOutcome::Committed,
+        AuditOutcome::Unchanged,
+        AuditOutcome::Refused,
+        AuditOutcome::Failed,
+        AuditOutcome::Accepted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Committed => "committed",
+            AuditOutcome::Unchanged => "unchanged",
+            AuditOutcome::Refused => "refused",
+            AuditOutcome::Failed => "failed",
+            AuditOutcome::Accepted => "accepted",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -107,11 +177,11 @@ pub struct AuditEntry {
     /// How the actor signed in: session, proxy or token.
     pub via: String,
     pub remote: Option<String>,
+    /// An `AuditAction`, as stored.
     pub action: String,
     pub target: String,
     pub detail: String,
-    /// committed, unchanged, refused or failed; `accepted` while the
-    /// write is under way (and after a crash in the middle of one).
+    /// An `AuditOutcome`, as stored.
     pub outcome: String,
     pub message: String,
     pub commit: Option<String>,

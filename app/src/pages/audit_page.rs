@@ -7,7 +7,7 @@ use crate::{
     components::Loaded,
     format::{short_sha, utc},
     links::audit_href,
-    model::{AuditEntry, AuditLogPage, AuditQuery},
+    model::{AuditAction, AuditEntry, AuditLogPage, AuditOutcome, AuditQuery},
 };
 
 /// Every write attempt made through Berth, newest first, a page at a time.
@@ -34,8 +34,8 @@ pub fn AuditPage() -> impl IntoView {
             <label>
                 "Action "
                 <select name="action">
-                    {["", "promote", "promote-project", "create-sandbox", "delete-sandbox"]
-                        .into_iter()
+                    {std::iter::once("")
+                        .chain(AuditAction::ALL.map(AuditAction::as_str))
                         .map(|a| view! { <option value=a selected=move || field("action").as_deref() == Some(a)>{if a.is_empty() { "any" } else { a }}</option> })
                         .collect_view()}
                 </select>
@@ -43,8 +43,8 @@ pub fn AuditPage() -> impl IntoView {
             <label>
                 "Outcome "
                 <select name="outcome">
-                    {["", "committed", "unchanged", "refused", "failed", "accepted"]
-                        .into_iter()
+                    {std::iter::once("")
+                        .chain(AuditOutcome::ALL.map(AuditOutcome::as_str))
                         .map(|o| view! { <option value=o selected=move || field("outcome").as_deref() == Some(o)>{if o.is_empty() { "any" } else { o }}</option> })
                         .collect_view()}
                 </select>

@@ -9,7 +9,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::error::BerthError;
+use app::{
+    error::BerthError,
+    model::{AuditAction, AuditOutcome},
+};
 use axum::http::{request::Parts, Extensions, HeaderMap, Method, Uri};
 
 use super::Actions;
@@ -29,7 +32,6 @@ pub struct Attempt {
     /// The client's address (behind a trusted proxy, as it saw it).
     pub remote: Option<String>,
     /// The method and path, such as `POST /api/v1/sandboxes`.
-    pub action: String,
     pub target: String,
 }
 
@@ -61,13 +63,12 @@ impl Attempt {
             // Cut to a bounded length when stored, like every audit field.
             // A nested router (the API under /api/v1) sees only the rest of
             // the path; the audit names the whole one.
-            action: format!(
+            target: format!(
                 "{method} {}",
                 extensions
                     .get::<axum::extract::OriginalUri>()
                     .map_or(uri.path(), |original| original.0.path())
             ),
-            target: String::new(),
         }
     }
 
@@ -97,10 +98,10 @@ impl Actions {
             actor: attempt.actor,
             via: attempt.via,
             remote: attempt.remote,
-            action: attempt.action,
+            action: AuditAction::Request.as_str().into(),
             target: attempt.target,
             detail: String::new(),
-            outcome: "refused".into(),
+            outcome: AuditOutcome::Refused.as_str().into(),
             message: reason.into(),
             commit: None,
         };
@@ -132,10 +133,10 @@ impl Actions {
 /// A row for an identified person's action.
 pub(super) fn entry(
     who: &Identity,
-    action: &str,
+    action: AuditAction,
     target: &str,
     detail: String,
-    outcome: &str,
+    outcome: AuditOutcome,
     message: &str,
     commit: Option<String>,
 ) -> NewAuditEntry {
@@ -143,10 +144,10 @@ pub(super) fn entry(
         actor: who.user.clone(),
         via: who.via.as_str().into(),
         remote: who.remote.clone(),
-        action: action.into(),
+        action: action.as_str().into(),
         target: target.into(),
         detail,
-        outcome: outcome.into(),
+        outcome: outcome.as_str().into(),
         message: message.into(),
         commit,
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use app::{
     error::BerthError,
-    model::{CommitPreview, CommitResult},
+    model::{AuditAction, AuditOutcome, CommitPreview, CommitResult},
 };
 
 use crate::{
@@ -84,7 +84,7 @@ impl Actions {
     async fn commit(
         &self,
         who: &Identity,
-        action: &str,
+        action: AuditAction,
         target: &str,
         detail: String,
         planned: Result<Planned, BerthError>,
@@ -97,7 +97,7 @@ impl Actions {
                     action,
                     target,
                     detail,
-                    "refused",
+                    AuditOutcome::Refused,
                     &err.to_string(),
                     None,
                 );
@@ -113,12 +113,12 @@ impl Actions {
             store: Arc::clone(&self.store),
             read_model: Arc::clone(&self.read_model),
             who: who.clone(),
-            action: action.to_string(),
+            action,
             detail,
             planned,
         };
         tokio::spawn(job.run()).await.unwrap_or_else(|err| {
-            tracing::error!(%err, actor = %who.user, action, "a write task stopped");
+            tracing::error!(%err, actor = %who.user, action = action.as_str(), "a write task stopped");
             Err(BerthError::Unavailable(
                 "the write stopped unexpectedly; check the audit log and the repository before trying again".into(),
             ))
@@ -145,9 +145,9 @@ impl Actions {
     ) -> Result<CommitResult, BerthError> {
         let planned = self.plan_promotion(who, environment, changes).await;
         let action = if changes.len() > 1 {
-            "promote-project"
+            AuditAction::PromoteProject
         } else {
-            "promote"
+            AuditAction::Promote
         };
         self.commit(who, action, environment, describe_changes(changes), planned)
             .await
@@ -174,7 +174,7 @@ impl Actions {
         let detail = format!("{keys_count} SSH key(s)");
         self.commit(
             who,
-            "create-sandbox",
+            AuditAction::CreateSandbox,
             &format!("sandbox/{}", name.trim()),
             detail,
             planned,
@@ -200,7 +200,7 @@ impl Actions {
         let planned = self.plan_delete_sandbox(who, name, Some(confirm));
         self.commit(
             who,
-            "delete-sandbox",
+            AuditAction::DeleteSandbox,
             &format!("sandbox/{name}"),
             String::new(),
             planned,
@@ -215,7 +215,7 @@ struct WriteJob {
     store: Arc<dyn AccessStore>,
     read_model: Arc<ReadModel>,
     who: Identity,
-    action: String,
+    action: AuditAction,
     detail: String,
     planned: Planned,
 }
@@ -232,10 +232,10 @@ impl WriteJob {
             planned,
         } = self;
         let store = store.as_ref();
-        let row = |outcome: &str, message: &str, commit: Option<String>| {
+        let row = |outcome: AuditOutcome, message: &str, commit: Option<String>| {
             audit::entry(
                 &who,
-                &action,
+                action,
                 &planned.target,
                 detail.clone(),
                 outcome,
@@ -245,15 +245,20 @@ impl WriteJob {
         };
         // Recorded before the push: if Berth dies mid-write, the row still
         // says who started what.
-        let id = audit::record(store, row("accepted", "", None)).await;
+        let id = audit::record(store, row(AuditOutcome::Accepted, "", None)).await;
         let outcome = writer
             .write(&planned.repository, &planned.change, &Actions::author(&who))
             .await;
         match outcome {
             Ok(Outcome::Committed { sha, attempts, .. }) => {
                 let message = format!("committed {}", &sha[..sha.len().min(7)]);
-                audit::finish(store, id, row("committed", &message, Some(sha.clone()))).await;
-                tracing::info!(actor = %who.user, action, target = %planned.target, %sha, attempts, "committed");
+                audit::finish(
+                    store,
+                    id,
+                    row(AuditOutcome::Committed, &message, Some(sha.clone())),
+                )
+                .await;
+                tracing::info!(actor = %who.user, action = action.as_str(), target = %planned.target, %sha, attempts, "committed");
                 read_model.refresh_to_include_now().await;
                 Ok(CommitResult {
                     commit: Some(sha),
@@ -261,7 +266,7 @@ impl WriteJob {
                 })
             }
             Ok(Outcome::Unchanged(why)) => {
-                audit::finish(store, id, row("unchanged", &why, None)).await;
+                audit::finish(store, id, row(AuditOutcome::Unchanged, &why, None)).await;
                 Ok(CommitResult {
                     commit: None,
                     message: why,
@@ -269,8 +274,8 @@ impl WriteJob {
             }
             Err(err) => {
                 let outcome = match err {
-                    WriteError::Conflict(_) => "refused",
-                    WriteError::Failed(_) => "failed",
+                    WriteError::Invalid(_) | WriteError::Conflict(_) => AuditOutcome::Refused,
+                    WriteError::Failed(_) => AuditOutcome::Failed,
                 };
                 let err = write_error(err);
                 audit::finish(store, id, row(outcome, &err.to_string(), None)).await;
@@ -288,12 +293,12 @@ fn describe_changes(changes: &[(String, String)]) -> String {
         .join(", ")
 }
 
+/// The writer already logged git's output; each `why` is a sentence for
+/// the person.
 fn write_error(err: WriteError) -> BerthError {
     match err {
+        WriteError::Invalid(why) => BerthError::Invalid(why),
         WriteError::Conflict(why) => BerthError::Conflict(why),
-        WriteError::Failed(why) => {
-            tracing::error!(%why, "write to the GitOps repository failed");
-            BerthError::Unavailable(format!("the GitOps repository could not be written: {why}"))
-        }
+        WriteError::Failed(why) => BerthError::Unavailable(why),
     }
 }

@@ -3,7 +3,10 @@
 
 use std::{fmt::Write as _, path::Path};
 
-use crate::gitops::ssh::ed25519_line;
+use crate::gitops::{
+    sandbox_edit,
+    ssh::{ed25519_line, parse_public_key},
+};
 
 pub struct DemoSize {
     pub services: usize,
@@ -150,8 +153,10 @@ fn render_env(env: &Env) -> String {
     text
 }
 
-fn render_sandbox(name: &str, key: &str) -> String {
-    format!("# Sandbox of {name}, created with Berth.\nowner: {name}\nsshPublicKeys:\n  - {key}\n")
+/// The file exactly as Berth writes it for a new sandbox.
+fn render_sandbox(path: &str, name: &str, key: &str) -> String {
+    let key = parse_public_key(key).expect("the demo's generated keys parse");
+    sandbox_edit::render_sandbox(path, name, name, &[key]).expect("demo names are plain")
 }
 
 impl History {
@@ -232,7 +237,7 @@ impl History {
                     author: created.min(PEOPLE.len()) - 1,
                     at,
                     message: format!("Create sandbox {name}"),
-                    files: vec![(path, Some(render_sandbox(&name, &key)))],
+                    files: vec![(path.clone(), Some(render_sandbox(&path, &name, &key)))],
                 });
                 live.push(name);
                 // Every seventh creation, an older sandbox goes away.

@@ -10,6 +10,8 @@
 
 mod branch;
 mod failures;
+#[cfg(test)]
+mod fake;
 mod git_ops;
 mod retry;
 #[cfg(test)]
@@ -60,8 +62,8 @@ pub enum WriteError {
     /// The edit cannot be made as asked (the file is not valid YAML, a
     /// value spans several lines, too large a file): the person must fix
     /// the input or the file by hand.
-    //TEMP #[error("{0}")]
-    //TEMP Invalid(String),
+    #[error("{0}")]
+    Invalid(String),
     /// The repository changed under the person (the sandbox was deleted,
     /// the name taken, the owner changed): a reload shows why.
     #[error("{0}")]
@@ -74,11 +76,7 @@ pub enum WriteError {
 impl From<EditError> for WriteError {
     fn from(err: EditError) -> Self {
         match err {
-            EditError::Invalid(why) =>
-            /*TEMP*/
-            {
-                WriteError::Conflict(why)
-            }
+            EditError::Invalid(why) => WriteError::Invalid(why),
             EditError::Conflict(why) => WriteError::Conflict(why),
         }
     }
@@ -146,6 +144,6 @@ fn message(change: &Change, author: &Author) -> String {
         "{}\n\nBerth-Actor: {}\nBerth-Action: {}\n",
         change.summary(),
         author.user,
-        change.action()
+        change.action().as_str()
     )
 }

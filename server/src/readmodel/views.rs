@@ -380,6 +380,9 @@ pub fn sandboxes(
 }
 
 #[cfg(test)]
+mod problem_cap_tests;
+
+#[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 

@@ -261,10 +261,7 @@ mod tests {
         let (mut retry, _) = Retry::start(None, MAX_ATTEMPTS);
         retry.next(fetched("h1"));
         let invalid = retry.next(Event::Applied(Err(EditError::Invalid("bad".into()))));
-        assert_eq!(
-            invalid,
-            Step::Done(Err(/*TEMP*/ WriteError::Conflict("bad".into())))
-        );
+        assert_eq!(invalid, Step::Done(Err(WriteError::Invalid("bad".into()))));
         let (mut retry, _) = Retry::start(None, MAX_ATTEMPTS);
         retry.next(fetched("h1"));
         let conflict = retry.next(Event::Applied(Err(EditError::Conflict("gone".into()))));

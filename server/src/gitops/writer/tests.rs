@@ -1,151 +1,11 @@
-//! The writer's loop against a scripted remote: no git, no clock. The
-//! fake keeps one file per commit, logs every operation, and lets a test
-//! have others push first, edit by hand between writes, or refuse a push.
+//! The writer's loop against the scripted remote of `fake`: each rule of
+//! retrying, as the operations it leads to, in milliseconds.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
-
-use super::{
-    branch::BranchWriter,
-    git_ops::{BranchOps, Pushed},
-    retry::MAX_ATTEMPTS,
-    Author, Outcome, WriteError,
-};
+use super::{branch::BranchWriter, fake::Fake, retry::MAX_ATTEMPTS, Author, Outcome, WriteError};
 use crate::gitops::{
     change::Change,
-    edit::set_branches,
-    files::MAX_FILE_BYTES,
-    git::{Blob, GitError},
     ssh::{ed25519_line, parse_public_key},
 };
-
-#[derive(Default)]
-struct Remote {
-    /// The one file at each commit; `None` where it does not exist.
-    files: HashMap<String, Option<String>>,
-    parents: HashMap<String, String>,
-    head: String,
-    commits: u32,
-    /// Others push first this many times, each setting `app-b`.
-    overtake: u32,
-    /// The stderr of a push the remote refuses for good.
-    refuse: Option<String>,
-    log: Vec<String>,
-}
-
-impl Remote {
-    fn new_commit(&mut self, parent: &str, content: Option<String>) -> String {
-        self.commits += 1;
-        let sha = format!("c{}", self.commits);
-        self.files.insert(sha.clone(), content);
-        self.parents.insert(sha.clone(), parent.to_string());
-        sha
-    }
-}
-
-#[derive(Clone)]
-struct Fake(Arc<Mutex<Remote>>);
-
-impl Fake {
-    fn new(file: Option<&str>) -> Fake {
-        Fake(Arc::new(Mutex::new(Remote {
-            files: HashMap::from([("c0".into(), file.map(str::to_string))]),
-            head: "c0".into(),
-            ..Remote::default()
-        })))
-    }
-
-    fn remote(&self) -> std::sync::MutexGuard<'_, Remote> {
-        self.0.lock().unwrap()
-    }
-
-    /// Someone pushes `content` on top of the branch, outside Berth.
-    fn hand_edit(&self, content: Option<&str>) {
-        let mut remote = self.remote();
-        let head = remote.head.clone();
-        remote.head = remote.new_commit(&head, content.map(str::to_string));
-    }
-
-    /// The log since the last call.
-    fn take_log(&self) -> Vec<String> {
-        std::mem::take(&mut self.remote().log)
-    }
-
-    fn file_at_head(&self) -> Option<String> {
-        let remote = self.remote();
-        remote.files[&remote.head].clone()
-    }
-}
-
-impl BranchOps for Fake {
-    async fn fetch(&self) -> Result<String, GitError> {
-        let mut remote = self.remote();
-        let head = remote.head.clone();
-        remote.log.push(format!("fetch {head}"));
-        Ok(head)
-    }
-
-    async fn read(&self, head: &str, _path: &str) -> Result<Blob, GitError> {
-        let mut remote = self.remote();
-        remote.log.push(format!("read {head}"));
-        Ok(match remote.files[head].clone() {
-            None => Blob::Missing,
-            Some(text) if text.len() > MAX_FILE_BYTES => Blob::TooLarge {
-                size: text.len() as u64,
-            },
-            Some(text) => Blob::Text(text),
-        })
-    }
-
-    async fn commit(
-        &self,
-        head: &str,
-        _path: &str,
-        content: Option<&str>,
-        _message: &str,
-        _author: &Author,
-    ) -> Result<String, GitError> {
-        let mut remote = self.remote();
-        let sha = remote.new_commit(head, content.map(str::to_string));
-        remote.log.push(format!("commit {sha} on {head}"));
-        Ok(sha)
-    }
-
-    async fn push(&self, commit: &str) -> Result<Pushed, GitError> {
-        let mut remote = self.remote();
-        if remote.overtake > 0 {
-            remote.overtake -= 1;
-            let head = remote.head.clone();
-            let text = remote.files[&head].clone().unwrap_or_default();
-            let other = format!("other-{}", remote.commits);
-            let edited = set_branches("f", &text, &[("app-b".into(), other)]).unwrap();
-            remote.head = remote.new_commit(&head, edited);
-        }
-        let answer = if let Some(stderr) = remote.refuse.clone() {
-            remote.log.push(format!("push {commit}: refused"));
-            return Err(GitError {
-                command: "push".into(),
-                message: stderr,
-            });
-        } else if remote.parents[commit] == remote.head {
-            remote.head = commit.to_string();
-            Pushed::Yes
-        } else {
-            Pushed::Behind
-        };
-        remote.log.push(format!("push {commit}: {answer:?}"));
-        Ok(answer)
-    }
-
-    async fn pause(&self, wait: Duration) {
-        self.remote()
-            .log
-            .push(format!("pause {}ms", wait.as_millis()));
-    }
-}
 
 const ENV: &str = "app-a: main\napp-b: main\n";
 
@@ -374,12 +234,12 @@ async fn a_file_that_cannot_be_edited_is_invalid_and_nothing_is_committed() {
     ] {
         let fake = Fake::new(Some(file));
         let writer = writer(&fake);
-        let Err(/*TEMP*/WriteError::Conflict(told)) = write(&writer, &promote("app-a", "x")).await else {
+        let Err(WriteError::Invalid(told)) = write(&writer, &promote("app-a", "x")).await else {
             panic!("{why}")
         };
         assert!(told.contains(why), "{told}");
         let preview = writer.preview(&promote("app-a", "x"), "m".into()).await;
-        assert_eq!(preview, Err(/*TEMP*/WriteError::Conflict(told)));
+        assert_eq!(preview, Err(WriteError::Invalid(told)));
         assert!(!fake.take_log().iter().any(|l| l.starts_with("commit")));
     }
 }
