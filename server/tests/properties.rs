@@ -79,6 +79,66 @@ fn hidden(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
+/// Lines that make YAML parsers disagree on a file's keys: repeats, merge
+/// keys, alias keys, tags, quoting and spaces.
+const KEY_TRICKS: &[&str] = &[
+    "owner: dev1",
+    "owner: admin",
+    "owner: \" dev1 \"",
+    "\"owner\": admin",
+    "'owner': admin",
+    "owner: &o dev1",
+    "*o : admin",
+    "!!str owner: admin",
+    "? owner\n: admin",
+    "<<: {owner: admin, app-a: evil}",
+    "base: &b {owner: admin}",
+    "<<: *b",
+    "<<: [*b]",
+    "sshPublicKeys: []",
+    "app-a: main",
+    "app-a: evil",
+    "&k app-a: main",
+    "*k : evil",
+    "\"app-a\": \"main\\u200B\"",
+    "app-b: \"master\"",
+    "# owner: admin",
+];
+
+/// Characters git takes in a branch name that people cannot see, or see
+/// as blank.
+const HIDDEN: &[char] = &[
+    '\u{85}',
+    '\u{a0}',
+    '\u{ad}',
+    '\u{34f}',
+    '\u{61c}',
+    '\u{115f}',
+    '\u{180e}',
+    '\u{2000}',
+    '\u{200b}',
+    '\u{200c}',
+    '\u{200d}',
+    '\u{200e}',
+    '\u{200f}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{202a}',
+    '\u{202e}',
+    '\u{202f}',
+    '\u{205f}',
+    '\u{2060}',
+    '\u{2066}',
+    '\u{2069}',
+    '\u{3000}',
+    '\u{3164}',
+    '\u{fe0f}',
+    '\u{feff}',
+    '\u{fffd}',
+    '\u{1d173}',
+    '\u{e0001}',
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -111,7 +171,8 @@ proptest! {
         };
         prop_assert_eq!(keys.len(), comments.len());
         let rendered = render_sandbox("sandboxes/box.yaml", "box", &owner, &keys);
-        // Berth reads owners trimmed; an owner that is not would not read back.
+        // Berth reads no owner with spaces around it (nor an empty one), so
+        // such an owner would not read back.
         if owner.trim() != owner || owner.is_empty() {
             prop_assert!(rendered.is_err(), "{rendered:?}");
             return Ok(());
@@ -240,6 +301,52 @@ proptest! {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_owner_or_branch_berth_trusts_is_the_one_libyaml_reads(
+        pieces in prop::collection::vec(prop::sample::select(KEY_TRICKS), 1..6),
+    ) {
+        let text = pieces.join("\n") + "\n";
+        let Ok(serde_yaml::Value::Mapping(theirs)) = serde_yaml::from_str(&text) else {
+            // Duplicate keys and unknown aliases are errors to libyaml.
+            return Ok(());
+        };
+        let owner = parse_sandbox_file("sandboxes/box.yaml", "box", &text)
+            .0
+            .and_then(|s| s.owner);
+        let env = parse_environment_file("dev.yaml", &text);
+        if owner.is_some() || !env.entries.is_empty() {
+            // PyYAML would merge keys in: nothing is read from such a file.
+            prop_assert!(!theirs.contains_key("<<"), "{text}");
+        }
+        if let Some(owner) = owner {
+            prop_assert_eq!(
+                theirs.get("owner"),
+                Some(&serde_yaml::Value::from(owner)),
+                "{}",
+                text
+            );
+        }
+        for entry in &env.entries {
+            prop_assert_eq!(
+                theirs.get(entry.service.as_str()),
+                Some(&serde_yaml::Value::from(entry.branch.as_str())),
+                "{}", text
+            );
+        }
+    }
+
+    #[test]
+    fn branch_names_with_hidden_characters_are_refused(
+        before in "[a-z]{0,6}",
+        hidden in prop::sample::select(HIDDEN),
+        after in "[a-z]{0,6}",
+    ) {
+        let name = format!("{before}{hidden}{after}");
+        let err = check_branch_name(&name).expect_err("refused");
+        prop_assert!(err.contains(&format!("U+{:04X}", hidden as u32)), "{err}");
+        prop_assert!(!err.contains(hidden), "the message shows it escaped: {err:?}");
     }
 
     #[test]

@@ -4,7 +4,13 @@
 
 pub mod config;
 pub mod csrf;
+mod proxy;
+mod secrets;
 pub mod session;
+
+use proxy::{forwarded_client, valid_email};
+use secrets::new_secret;
+pub use secrets::{hash_token, new_token};
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -14,7 +20,6 @@ use app::{
 };
 use axum::extract::ConnectInfo;
 use axum::http::{request::Parts, Extensions, HeaderMap};
-use sha2::{Digest, Sha256};
 
 use crate::{
     clock::unix_now,
@@ -79,51 +84,6 @@ pub fn check_user_name(user: &str) -> Result<(), String> {
             user.chars().take(64).collect::<String>()
         ))
     }
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// A new random API token; only its hash is stored.
-pub fn new_token() -> Result<String, String> {
-    Ok(format!("berth_{}", new_secret()?))
-}
-
-/// 32 random bytes as hex: API tokens and session ids.
-fn new_secret() -> Result<String, String> {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
-    Ok(hex::encode(bytes))
-}
-
-/// The client's address as the trusted proxy saw it: the proxy appends the
-/// peer it heard from to `X-Forwarded-For`, so the rightmost entry that is
-/// not one of our own proxies is the client; entries left of it are
-/// whatever the client claimed and are ignored.
-fn forwarded_client(headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> Option<String> {
-    let mut last = None;
-    for list in headers.get_all("x-forwarded-for") {
-        let Ok(list) = list.to_str() else { continue };
-        last = list
-            .rsplit(',')
-            .map(str::trim)
-            .filter_map(|entry| entry.parse::<std::net::IpAddr>().ok())
-            .find(|ip| !trusted.contains(ip))
-            .or(last);
-    }
-    last.map(|ip| ip.to_string())
-}
-
-/// An email header value that is safe to put in a commit's author line.
-fn valid_email(email: &str) -> bool {
-    email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
-        && email
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !"<>\\\"',;".contains(c))
 }
 
 pub struct Gatekeeper {
@@ -393,14 +353,5 @@ mod tests {
         ] {
             assert!(check_user_name(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn tokens_are_random_and_hashed() {
-        let a = new_token().unwrap();
-        assert!(a.starts_with("berth_") && a.len() == 70);
-        assert_ne!(a, new_token().unwrap());
-        assert_eq!(hash_token(&a).len(), 64);
-        assert_ne!(hash_token(&a), a);
     }
 }

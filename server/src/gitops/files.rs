@@ -2,8 +2,10 @@
 //! (`service: branch`) and sandbox files (owner + SSH keys). Pure: text in,
 //! entries and problems out; nothing here can panic on file content, and a
 //! hand-written file that is huge, or that Argo CD's YAML parser reads
-//! differently, is reported instead of trusted (limits in `limits`).
+//! differently, is reported instead of trusted (limits in `limits`, keys
+//! other parsers read differently in `keys`).
 
+mod fields;
 mod keys;
 mod limits;
 
@@ -14,7 +16,7 @@ pub use limits::{
 
 use super::{
     names::{check_branch_name, check_sandbox_name, hidden_character, show_hidden},
-    ssh::{parse_public_key, ParsedKey},
+    ssh::ParsedKey,
     yaml::{self, Node},
 };
 
@@ -99,7 +101,7 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
                 file,
                 key.line(),
                 format!(
-                    "the service name `{}` contains {what}; write it without",
+                    "the service name `{}` contains {what}; remove it",
                     show_hidden(service)
                 ),
             ));
@@ -193,9 +195,9 @@ pub fn parse_sandbox_file(
             continue;
         }
         if field == "owner" {
-            sandbox.owner = read_owner(file, value, &mut problems);
+            sandbox.owner = fields::read_owner(file, value, &mut problems);
         } else {
-            read_keys(file, value, &mut sandbox.keys, &mut problems);
+            fields::read_keys(file, value, &mut sandbox.keys, &mut problems);
         }
     }
     if !saw_owner {
@@ -206,23 +208,6 @@ pub fn parse_sandbox_file(
     }
     limits::cap_problems(file, &mut problems);
     (Some(sandbox), problems)
-}
-
-/// The owner as written. Not trimmed: YAML 1.1 parsers and templates keep
-/// the spaces of `" dev1 "`, so trimming would let `dev1` delete a sandbox
-/// that, to Argo CD, belongs to someone else.
-fn read_owner(file: &str, value: &Node, problems: &mut Vec<Problem>) -> Option<String> {
-    let message = match value.as_str() {
-        Some("") => "`owner` is empty".to_string(),
-        Some(owner) if owner.trim() != owner => format!(
-            "`owner` {owner:?} has spaces around it; Argo CD and other tools keep them, \
-             so it names nobody in Berth; remove them"
-        ),
-        Some(owner) => return Some(owner.to_string()),
-        None => format!("`owner` must be a name, not {}", value.kind()),
-    };
-    problems.push(Problem::at(file, value.line(), message));
-    None
 }
 
 /// A sandbox whose file was not read (too large, or read differently by
@@ -243,50 +228,6 @@ pub fn unread_sandbox(
         keys: Vec::new(),
     };
     (Some(sandbox), vec![problem])
-}
-
-fn read_keys(file: &str, value: &Node, keys: &mut Vec<ParsedKey>, problems: &mut Vec<Problem>) {
-    let Node::Sequence { items, .. } = value else {
-        problems.push(Problem::at(
-            file,
-            value.line(),
-            format!("`sshPublicKeys` must be a list, not {}", value.kind()),
-        ));
-        return;
-    };
-    if items.len() > MAX_KEYS_READ {
-        problems.push(Problem::at(
-            file,
-            value.line(),
-            format!(
-                "this sandbox lists {} keys; Berth reads only the first {MAX_KEYS_READ}",
-                items.len()
-            ),
-        ));
-    }
-    for item in items.iter().take(MAX_KEYS_READ) {
-        let parsed = match item.as_str() {
-            None => Err(format!("an SSH key must be a string, not {}", item.kind())),
-            // Too long to be a real key: not worth parsing.
-            Some(line) if line.len() > MAX_KEY_BYTES_READ => Err(format!(
-                "this key is {} long; Berth reads keys of up to {}, so it was not read",
-                describe_size(line.len() as u64),
-                describe_size(MAX_KEY_BYTES_READ as u64)
-            )),
-            Some(line) => parse_public_key(line),
-        };
-        match parsed {
-            Ok(key) if keys.iter().any(|k| k.fingerprint == key.fingerprint) => {
-                problems.push(Problem::at(
-                    file,
-                    item.line(),
-                    format!("key {} is listed twice", key.fingerprint),
-                ))
-            }
-            Ok(key) => keys.push(key),
-            Err(why) => problems.push(Problem::at(file, item.line(), why)),
-        }
-    }
 }
 
 /// The entries of a file whose top level must be a mapping; an empty file

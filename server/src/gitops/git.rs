@@ -111,18 +111,34 @@ impl Git {
         Ok(cmd)
     }
 
+    /// Runs git and returns its output as text. Bytes that are not UTF-8
+    /// become U+FFFD, which is only right for output that is ASCII (hashes,
+    /// tree ids) or only shown (ref names, commit subjects): file content
+    /// is read with `read_blobs_up_to`, which never decodes lossily, and
+    /// file names with `list_files`.
     pub async fn run(&self, args: &[&str]) -> Result<String, GitError> {
         self.run_with(args, &[], None).await
     }
 
     /// Runs git with extra environment variables and, optionally, bytes on
-    /// its standard input.
+    /// its standard input; the output is decoded as `run` does.
     pub async fn run_with(
         &self,
         args: &[&str],
         env: &[(&str, &str)],
         stdin: Option<&[u8]>,
     ) -> Result<String, GitError> {
+        let out = self.run_bytes(args, env, stdin).await?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Runs git and returns its output as bytes.
+    async fn run_bytes(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, GitError> {
         let name = args.first().copied().unwrap_or_default();
         let mut cmd = self.command(args)?;
         cmd.envs(env.iter().copied())
@@ -149,10 +165,11 @@ impl Git {
         if !output.status.success() {
             return Err(GitError {
                 command: name.to_string(),
+                // Only logged and shown, never written back.
                 message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
             });
         }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        Ok(output.stdout)
     }
 
     /// Waits for `child` at most `self.timeout`.
@@ -229,37 +246,37 @@ impl Git {
             .is_ok()
     }
 
-    /// Paths of the files directly inside `dir` at `commit`.
+    /// Paths of the files directly inside `dir` at `commit`. Git stores
+    /// names as bytes; a name that is not UTF-8 comes back with each bad
+    /// byte written `\xNN`, so it is listed (and reported as no valid
+    /// name) instead of silently becoming another file's name.
     pub async fn list_files(&self, commit: &str, dir: &str) -> Result<Vec<String>, GitError> {
         let dir = dir.trim_end_matches('/');
         let out = self
-            .run(&[
-                "ls-tree",
-                "-z",
-                "--name-only",
-                commit,
-                "--",
-                &format!("{dir}/"),
-            ])
+            .run_bytes(
+                &[
+                    "ls-tree",
+                    "-z",
+                    "--name-only",
+                    commit,
+                    "--",
+                    &format!("{dir}/"),
+                ],
+                &[],
+                None,
+            )
             .await?;
         Ok(out
-            .split('\0')
+            .split(|b| *b == 0)
             .filter(|p| !p.is_empty())
-            .map(str::to_string)
+            .map(|p| p.utf8_chunks().map(escape_chunk).collect())
             .collect())
-    }
-
-    /// Reads many `rev:path` blobs with one `git cat-file --batch`; a missing
-    /// one is `None`. Every blob is read whole: use `read_blobs_up_to` for
-    /// files anyone can make huge.
-    pub async fn read_blobs(&self, specs: &[String]) -> Result<Vec<Option<String>>, GitError> {
-        let blobs = self.read_blobs_up_to(specs, u64::MAX).await?;
-        Ok(blobs.into_iter().map(Blob::text).collect())
     }
 
     /// Reads many `rev:path` blobs with one `git cat-file --batch`, keeping
     /// only those of at most `max_bytes`: a larger one is
     /// `Blob::TooLarge`, skipped as it streams by and never held in memory.
+    /// One that is not UTF-8 is `Blob::NotUtf8`, never decoded.
     pub async fn read_blobs_up_to(
         &self,
         specs: &[String],
@@ -339,6 +356,18 @@ fn describe_duration(duration: Duration) -> String {
     }
 }
 
+/// `text` with each of its invalid bytes written `\xNN`.
+fn escape_chunk(chunk: std::str::Utf8Chunk<'_>) -> String {
+    let mut text = chunk.valid().to_string();
+    for byte in chunk.invalid() {
+        text.push_str(&format!("\\x{byte:02X}"));
+    }
+    text
+}
+
+/// The output of `log`. It was decoded lossily by `run`: an author or a
+/// subject that is not UTF-8 shows U+FFFD, which is fine because they are
+/// only shown and stored for display, never written back into a file.
 fn parse_log(text: &str) -> Vec<CommitInfo> {
     text.split('\u{1e}')
         .filter_map(|record| {
@@ -369,6 +398,15 @@ fn parse_log(text: &str) -> Vec<CommitInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_bytes_in_a_name_are_shown_escaped() {
+        let name: String = b"sandboxes/caf\xe9.yaml"
+            .utf8_chunks()
+            .map(escape_chunk)
+            .collect();
+        assert_eq!(name, "sandboxes/caf\\xE9.yaml");
+    }
 
     #[test]
     fn log_records_carry_their_changes() {

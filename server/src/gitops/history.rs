@@ -176,7 +176,7 @@ async fn last_readable(
 fn reading(file: &str, blob: &Blob) -> Option<Vec<(String, String)>> {
     let text = match blob {
         Blob::Missing => return Some(Vec::new()),
-        Blob::TooLarge { .. } => return None,
+        Blob::TooLarge { .. } | Blob::NotUtf8 { .. } => return None,
         Blob::Text(text) => text,
     };
     let whole = yaml::check_portable(text).is_ok()

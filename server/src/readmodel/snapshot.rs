@@ -11,11 +11,12 @@ use crate::{
     gitops::{
         dirs::mirror_dir,
         files::{
-            parse_environment_file, parse_sandbox_file, too_large, unread_sandbox, EnvironmentFile,
-            Problem, SandboxFile, MAX_FILE_BYTES,
+            not_utf8, parse_environment_file, parse_sandbox_file, too_large, unread_sandbox,
+            EnvironmentFile, Problem, SandboxFile, MAX_FILE_BYTES,
         },
         git::{Blob, Git},
         history::{self, Tracked},
+        names::check_sandbox_name,
     },
     store::Store,
 };
@@ -119,6 +120,10 @@ pub async fn load_repository(
                 entries: Vec::new(),
                 problems: vec![too_large(file, size)],
             },
+            Blob::NotUtf8 { byte, line, .. } => EnvironmentFile {
+                entries: Vec::new(),
+                problems: vec![not_utf8(file, byte, line)],
+            },
             Blob::Missing => EnvironmentFile {
                 entries: Vec::new(),
                 problems: vec![Problem {
@@ -166,6 +171,14 @@ async fn load_sandboxes(
         let parsed = match text {
             Blob::Text(text) => parse_sandbox_file(file, name, &text),
             Blob::TooLarge { size } => unread_sandbox(file, name, too_large(file, size)),
+            Blob::NotUtf8 { byte, line, .. } => {
+                unread_sandbox(file, name, not_utf8(file, byte, line))
+            }
+            // A name that is not UTF-8 (listed as `\xNN`) names no blob,
+            // but is still reported as no sandbox name.
+            Blob::Missing if check_sandbox_name(name).is_err() => {
+                parse_sandbox_file(file, name, "")
+            }
             Blob::Missing => continue,
         };
         match parsed {

@@ -115,6 +115,21 @@ mod tests {
     }
 
     #[test]
+    fn a_service_name_with_an_invisible_character_is_a_problem() {
+        // It would show as `app-a`, an unknown service that is app-a.
+        let env = parse_environment_file("e.yaml", "\"app-a\\u200B\": evil\napp-b: main\n");
+        assert_eq!(env.entries.len(), 1);
+        assert_eq!(env.branch_of("app-b"), Some("main"));
+        assert_eq!(
+            messages(&env.problems),
+            [(
+                Some(1),
+                "the service name `app-a\\u{200B}` contains U+200B (zero width space); remove it"
+            )]
+        );
+    }
+
+    #[test]
     fn an_alias_key_cannot_repeat_the_owner_unseen() {
         // PyYAML reads the alias as a second `owner` and keeps `admin`.
         let text = "owner: &o dev1\n*o : admin\nsshPublicKeys: []\n";

@@ -1,6 +1,9 @@
 //! Reading `git cat-file --batch` output as it streams: a blob over the
 //! caller's limit is skipped chunk by chunk and never held in memory, so
-//! one git process still serves the whole batch.
+//! one git process still serves the whole batch. A blob that is not UTF-8
+//! is never turned into text: decoded lossily it would look fine to Berth
+//! while Argo CD's parser refuses it, and an edit would write U+FFFD over
+//! lines nobody meant to change.
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
@@ -13,15 +16,32 @@ pub enum Blob {
     TooLarge {
         size: u64,
     },
+    /// A file whose bytes are not UTF-8; its content is dropped. `byte` is
+    /// the 1-based position of the first byte that is not, on 1-based
+    /// `line`, so the person can find it.
+    NotUtf8 {
+        size: u64,
+        byte: u64,
+        line: usize,
+    },
     Text(String),
 }
 
 impl Blob {
-    /// The text, if it was read.
-    pub fn text(self) -> Option<String> {
-        match self {
-            Blob::Text(text) => Some(text),
-            _ => None,
+    /// The blob for `content`, as text only if all of it is UTF-8.
+    fn from_bytes(content: Vec<u8>) -> Blob {
+        match String::from_utf8(content) {
+            Ok(text) => Blob::Text(text),
+            Err(err) => {
+                let valid = err.utf8_error().valid_up_to();
+                let bytes = err.as_bytes();
+                let newlines = bytes[..valid].iter().filter(|b| **b == b'\n').count();
+                Blob::NotUtf8 {
+                    size: bytes.len() as u64,
+                    byte: valid as u64 + 1,
+                    line: newlines + 1,
+                }
+            }
         }
     }
 }
@@ -55,7 +75,7 @@ pub(super) async fn read_batch<R: AsyncBufRead + Unpin>(
             out.read_exact(&mut content)
                 .await
                 .map_err(|_| "truncated blob")?;
-            blobs.push(Blob::Text(String::from_utf8_lossy(&content).into_owned()));
+            blobs.push(Blob::from_bytes(content));
             skip(&mut out, 1).await?;
         } else {
             // A tree where a file was expected, or a blob too large to keep.
@@ -107,6 +127,30 @@ mod tests {
         assert_eq!(
             blobs,
             [Blob::TooLarge { size: 100 }, Blob::Text("ok".into())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_blob_that_is_not_utf8_is_never_decoded() {
+        // Latin-1 `é` on line 2; then a UTF-8 sequence cut short; then fine.
+        let out: &[u8] =
+            b"a blob 12\na: 1\n# caf\xe9\n\nb blob 4\nab\xe2\x82\nc blob 3\n\xc3\xa9\n\n";
+        let blobs = read_batch(out, 3, u64::MAX).await.unwrap();
+        assert_eq!(
+            blobs,
+            [
+                Blob::NotUtf8 {
+                    size: 12,
+                    byte: 11,
+                    line: 2
+                },
+                Blob::NotUtf8 {
+                    size: 4,
+                    byte: 3,
+                    line: 1
+                },
+                Blob::Text("é\n".into()),
+            ]
         );
     }
 

@@ -146,6 +146,12 @@ fn apply(change: &Change, current: &Blob) -> Result<Applied, EditError> {
         Blob::Missing => change.apply(None),
         Blob::Text(text) => change.apply(Some(text)),
         Blob::TooLarge { size } => change.apply_unread(*size),
+        // Decoding would rewrite the bad bytes of lines the person never
+        // touched, and the preview would not show it.
+        Blob::NotUtf8 { .. } => Err(EditError::Invalid(format!(
+            "{} is not valid UTF-8, so Argo CD cannot read it either; fix it by hand",
+            change.file()
+        ))),
     }
 }
 

@@ -1,0 +1,66 @@
+use super::*;
+
+const MINIMAL: &str = "[[repositories]]\nname = \"gitops\"\nurl = \"/tmp/x.git\"\n";
+
+#[test]
+fn minimal_config_gets_the_documented_defaults() {
+    let config = Config::from_toml(MINIMAL).unwrap();
+    assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+    assert_eq!(config.refresh_interval_secs, 30);
+    assert_eq!(config.repositories[0].branch, "main");
+    let names: Vec<_> = config
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["prod", "stg-1", "stg-2", "dev"]);
+    assert_eq!(config.sandboxes.dir, "sandboxes");
+    assert!(config.database_url().ends_with("berth.db"));
+}
+
+#[test]
+fn unknown_fields_and_duplicates_are_refused() {
+    assert!(Config::from_toml(&format!("{MINIMAL}colour = \"red\"\n")).is_err());
+    let twice = format!("{MINIMAL}[[services]]\nname = \"a\"\n[[services]]\nname = \"a\"\n");
+    assert!(Config::from_toml(&twice)
+        .unwrap_err()
+        .to_string()
+        .contains("configured twice"));
+    assert!(Config::from_toml("")
+        .unwrap_err()
+        .to_string()
+        .contains("repositories"));
+}
+
+#[test]
+fn environment_must_name_a_known_repository() {
+    let text = format!("{MINIMAL}[[environments]]\nname = \"dev\"\nkind = \"dev\"\nfile = \"dev.yaml\"\nrepository = \"nope\"\n");
+    assert!(Config::from_toml(&text)
+        .unwrap_err()
+        .to_string()
+        .contains("nope"));
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let config = Config::from_toml(include_str!("../../../berth.example.toml")).unwrap();
+    assert_eq!(config.environments.len(), 4);
+    assert_eq!(config.services[1].default_branch, "master");
+}
+
+#[test]
+fn token_is_read_from_its_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "s3cret\n").unwrap();
+    let creds = Credentials {
+        token_file: Some(file),
+        ..Default::default()
+    };
+    assert_eq!(creds.token().unwrap().as_deref(), Some("s3cret"));
+    let missing = Credentials {
+        token_env: Some("BERTH_TEST_NO_SUCH_VAR".into()),
+        ..Default::default()
+    };
+    assert!(missing.token().is_err());
+}
