@@ -2,12 +2,12 @@ use leptos::prelude::*;
 
 use crate::{
     format::{ago, short_sha},
-    model::Change,
+    model::CommitSummary,
 };
 
 /// "by Ann, 3 h ago" with the commit message on hover.
 #[component]
-pub fn ChangeLine(change: Option<Change>, now: i64) -> impl IntoView {
+pub fn ChangeLine(change: Option<CommitSummary>, now: i64) -> impl IntoView {
     change.map(|c| {
         let title = format!("{} ({}) — {}", c.subject, short_sha(&c.commit), c.email);
         view! {

@@ -30,7 +30,7 @@ pub fn EnvLane(summary: EnvironmentSummary, now: i64) -> impl IntoView {
                 .then(|| {
                     view! {
                         <A href=format!("/promote?env={}", summary.name) attr:class="lane-action">
-                            "Change branches"
+                            "CommitSummary branches"
                         </A>
                     }
                 })}

@@ -29,7 +29,7 @@ pub struct Source {
 
 /// A commit that changed something, as indexed from git history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
+pub struct CommitSummary {
     pub commit: String,
     pub author: String,
     pub email: String,
@@ -65,7 +65,7 @@ pub struct EnvironmentSummary {
     pub off_default: usize,
     /// Keys of the file that name no configured service.
     pub unknown: Vec<String>,
-    pub last_change: Option<Change>,
+    pub last_change: Option<CommitSummary>,
     pub problems: Vec<FileProblem>,
 }
 
@@ -76,7 +76,7 @@ pub struct Cell {
     pub branch: Option<String>,
     pub branch_url: Option<String>,
     pub is_default: bool,
-    pub last_change: Option<Change>,
+    pub last_change: Option<CommitSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,20 +103,20 @@ pub struct Overview {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnvEntry {
+pub struct EnvironmentEntry {
     pub service: String,
     pub branch: String,
     pub branch_url: Option<String>,
     /// False when the key names no configured service.
     pub known: bool,
     pub is_default: bool,
-    pub last_change: Option<Change>,
+    pub last_change: Option<CommitSummary>,
 }
 
 /// One line of an environment file's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvHistoryEntry {
-    pub change: Change,
+    pub change: CommitSummary,
     pub service: String,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -126,7 +126,7 @@ pub struct EnvHistoryEntry {
 pub struct EnvironmentDetail {
     pub freshness: Freshness,
     pub summary: EnvironmentSummary,
-    pub entries: Vec<EnvEntry>,
+    pub entries: Vec<EnvironmentEntry>,
     pub not_deployed: Vec<String>,
     pub history: Vec<EnvHistoryEntry>,
 }
@@ -145,7 +145,7 @@ pub struct SandboxSummary {
     pub url: String,
     pub ssh: String,
     pub keys: Vec<KeyFingerprint>,
-    pub created: Option<Change>,
+    pub created: Option<CommitSummary>,
     pub problems: Vec<FileProblem>,
 }
 
@@ -161,5 +161,5 @@ pub struct SandboxList {
 pub struct SandboxDetail {
     pub freshness: Freshness,
     pub sandbox: SandboxSummary,
-    pub history: Vec<Change>,
+    pub history: Vec<CommitSummary>,
 }

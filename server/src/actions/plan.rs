@@ -11,7 +11,7 @@ use super::{
 use crate::{
     auth::Identity,
     config::EnvironmentConfig,
-    gitops::{change::Change, names::check_sandbox_name, sandbox_edit::check_keys},
+    gitops::{change::FileEdit, names::check_sandbox_name, sandbox_edit::check_keys},
 };
 
 /// A sandbox name is a DNS label: checked before the name rules, whose
@@ -21,7 +21,7 @@ const MAX_SANDBOX_NAME_BYTES: usize = 63;
 /// A checked request, ready for the writer.
 pub(super) struct Planned {
     pub repository: String,
-    pub change: Change,
+    pub change: FileEdit,
     pub target: String,
 }
 
@@ -83,7 +83,7 @@ impl Actions {
         Ok(Planned {
             repository,
             target: environment.clone(),
-            change: Change::SetBranches {
+            change: FileEdit::SetBranches {
                 environment,
                 file,
                 changes,
@@ -135,7 +135,7 @@ impl Actions {
         Ok(Planned {
             repository: self.sandbox_repository(),
             target: format!("sandbox/{name}"),
-            change: Change::CreateSandbox {
+            change: FileEdit::CreateSandbox {
                 name: name.to_string(),
                 file: self.sandbox_file(name),
                 owner: who.user.clone(),
@@ -156,8 +156,8 @@ impl Actions {
             .iter()
             .filter_map(|r| r.sandboxes.as_ref())
             .flat_map(|s| s.sandboxes.iter())
-            .find(|(file, _, _)| file.name == name)
-            .map(|(file, _, _)| file.owner.clone())
+            .find(|s| s.file.name == name)
+            .map(|s| s.file.owner.clone())
     }
 
     pub(super) fn plan_delete_sandbox(
@@ -188,7 +188,7 @@ impl Actions {
         Ok(Planned {
             repository: self.sandbox_repository(),
             target: format!("sandbox/{name}"),
-            change: Change::DeleteSandbox {
+            change: FileEdit::DeleteSandbox {
                 name: name.to_string(),
                 file: self.sandbox_file(name),
                 // An admin deletes whoever owns it; an owner only their own.

@@ -71,7 +71,9 @@ mod tests {
     #[test]
     fn only_plain_emails_reach_a_commit() {
         assert!(valid_email("ann@example.com"));
-        for bad in ["", "ann", "@x", "ann@", "a <b>@x", "ann@x\n", "a\"b@x", "a,b@x"] {
+        for bad in [
+            "", "ann", "@x", "ann@", "a <b>@x", "ann@x\n", "a\"b@x", "a,b@x",
+        ] {
             assert!(!valid_email(bad), "{bad:?}");
         }
         assert!(!valid_email(&format!("{}@x", "a".repeat(260))));

@@ -16,8 +16,9 @@ use super::{
     ssh::ParsedKey,
 };
 
+/// A change to one file of a GitOps repository, as a person asked for it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Change {
+pub enum FileEdit {
     /// Point services of one environment at branches (one or many: a
     /// project promotion is one commit).
     SetBranches {
@@ -72,29 +73,31 @@ pub enum Applied {
     Unchanged(String),
 }
 
-impl Change {
+impl FileEdit {
     pub fn file(&self) -> &str {
         match self {
-            Change::SetBranches { file, .. }
-            | Change::CreateSandbox { file, .. }
-            | Change::DeleteSandbox { file, .. } => file,
+            FileEdit::SetBranches { file, .. }
+            | FileEdit::CreateSandbox { file, .. }
+            | FileEdit::DeleteSandbox { file, .. } => file,
         }
     }
 
     /// The `Berth-Action` trailer, named as the audit log names it.
     pub fn action(&self) -> AuditAction {
         match self {
-            Change::SetBranches { changes, .. } if changes.len() > 1 => AuditAction::PromoteProject,
-            Change::SetBranches { .. } => AuditAction::Promote,
-            Change::CreateSandbox { .. } => AuditAction::CreateSandbox,
-            Change::DeleteSandbox { .. } => AuditAction::DeleteSandbox,
+            FileEdit::SetBranches { changes, .. } if changes.len() > 1 => {
+                AuditAction::PromoteProject
+            }
+            FileEdit::SetBranches { .. } => AuditAction::Promote,
+            FileEdit::CreateSandbox { .. } => AuditAction::CreateSandbox,
+            FileEdit::DeleteSandbox { .. } => AuditAction::DeleteSandbox,
         }
     }
 
     /// The first line of the commit message.
     pub fn summary(&self) -> String {
         match self {
-            Change::SetBranches {
+            FileEdit::SetBranches {
                 environment,
                 changes,
                 ..
@@ -106,10 +109,10 @@ impl Change {
                     format!("Point {environment} at {}", list.join(", "))
                 }
             },
-            Change::CreateSandbox { name, owner, .. } => {
+            FileEdit::CreateSandbox { name, owner, .. } => {
                 format!("Create sandbox {name} for {owner}")
             }
-            Change::DeleteSandbox { name, .. } => format!("Delete sandbox {name}"),
+            FileEdit::DeleteSandbox { name, .. } => format!("Delete sandbox {name}"),
         }
     }
 
@@ -117,7 +120,7 @@ impl Change {
     /// file does not exist).
     pub fn apply(&self, current: Option<&str>) -> Result<Applied, EditError> {
         match self {
-            Change::SetBranches {
+            FileEdit::SetBranches {
                 environment,
                 file,
                 changes,
@@ -141,7 +144,7 @@ impl Change {
                     }),
                 })
             }
-            Change::CreateSandbox {
+            FileEdit::CreateSandbox {
                 name,
                 file,
                 owner,
@@ -154,7 +157,7 @@ impl Change {
                     .map(|text| Applied::Write(Some(text)))
                     .map_err(EditError::Invalid),
             },
-            Change::DeleteSandbox { name, file, owner } => {
+            FileEdit::DeleteSandbox { name, file, owner } => {
                 let text = current.ok_or_else(|| {
                     EditError::Conflict(format!("the sandbox `{name}` has already been deleted"))
                 })?;
@@ -174,17 +177,17 @@ impl Change {
     }
 }
 
-impl Change {
+impl FileEdit {
     /// Applies the change to a file at the head that is too large to read
     /// (`size` bytes). Only what needs no reading can be done: a sandbox
     /// name is taken whatever the file says, and a deletion that checks no
     /// owner removes it; every other edit is refused.
     pub fn apply_unread(&self, size: u64) -> Result<Applied, EditError> {
         match self {
-            Change::CreateSandbox { name, .. } => Err(EditError::Conflict(format!(
+            FileEdit::CreateSandbox { name, .. } => Err(EditError::Conflict(format!(
                 "the sandbox name `{name}` is already taken"
             ))),
-            Change::DeleteSandbox { owner: None, .. } => Ok(Applied::Write(None)),
+            FileEdit::DeleteSandbox { owner: None, .. } => Ok(Applied::Write(None)),
             _ => Err(EditError::Invalid(format!(
                 "{} is {}, more than the {} Berth edits; change it by hand",
                 self.file(),

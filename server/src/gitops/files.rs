@@ -39,7 +39,7 @@ impl Problem {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnvEntry {
+pub struct MappingEntry {
     pub service: String,
     pub branch: String,
     pub line: usize,
@@ -47,7 +47,7 @@ pub struct EnvEntry {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvironmentFile {
-    pub entries: Vec<EnvEntry>,
+    pub entries: Vec<MappingEntry>,
     pub problems: Vec<Problem>,
 }
 
@@ -122,7 +122,7 @@ pub fn parse_environment_file(file: &str, text: &str) -> EnvironmentFile {
             parsed.problems.push(Problem::at(file, value.line(), why));
             continue;
         }
-        parsed.entries.push(EnvEntry {
+        parsed.entries.push(MappingEntry {
             service: service.to_string(),
             branch: branch.to_string(),
             line: key.line(),

@@ -23,7 +23,7 @@ use branch::BranchWriter;
 use git_ops::GitBranch;
 
 use super::{
-    change::{Change, EditError},
+    change::{EditError, FileEdit},
     git::Git,
 };
 use crate::config::Config;
@@ -119,7 +119,7 @@ impl Writer {
     pub async fn preview(
         &self,
         repository: &str,
-        change: &Change,
+        change: &FileEdit,
         author: &Author,
     ) -> Result<Preview, WriteError> {
         let branch = self.branch(repository)?;
@@ -130,7 +130,7 @@ impl Writer {
     pub async fn write(
         &self,
         repository: &str,
-        change: &Change,
+        change: &FileEdit,
         author: &Author,
     ) -> Result<Outcome, WriteError> {
         let branch = self.branch(repository)?;
@@ -139,7 +139,7 @@ impl Writer {
 }
 
 /// The commit message: the summary, then trailers naming who did what.
-fn message(change: &Change, author: &Author) -> String {
+fn message(change: &FileEdit, author: &Author) -> String {
     format!(
         "{}\n\nBerth-Actor: {}\nBerth-Action: {}\n",
         change.summary(),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use app::model::Change;
+use app::model::CommitSummary;
 
 use crate::{
     config::{Config, RepositoryConfig},
@@ -40,14 +40,29 @@ pub struct RepoParts {
     pub fetched_at: i64,
     pub error: Option<String>,
     /// Environment name -> its parsed file and the newest change per service.
-    pub environments: HashMap<String, (EnvironmentFile, HashMap<String, Change>)>,
+    pub environments: HashMap<String, EnvironmentState>,
     /// Present when this repository holds the sandbox directory.
     pub sandboxes: Option<Sandboxes>,
 }
 
+/// One environment file as read, with the newest change of each service.
+#[derive(Debug, Clone)]
+pub struct EnvironmentState {
+    pub file: EnvironmentFile,
+    pub latest: HashMap<String, CommitSummary>,
+}
+
+/// One sandbox file as read, its problems, and the commit that created it.
+#[derive(Debug, Clone)]
+pub struct SandboxState {
+    pub file: SandboxFile,
+    pub problems: Vec<Problem>,
+    pub created: Option<CommitSummary>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Sandboxes {
-    pub sandboxes: Vec<(SandboxFile, Vec<Problem>, Option<Change>)>,
+    pub sandboxes: Vec<SandboxState>,
     /// Files in the sandbox directory that cannot be a sandbox.
     pub problems: Vec<Problem>,
 }
@@ -134,9 +149,13 @@ pub async fn load_repository(
             },
         };
         let latest = store.latest_environment_changes(&repo.name, file).await?;
-        parts
-            .environments
-            .insert(name.to_string(), (parsed, latest));
+        parts.environments.insert(
+            name.to_string(),
+            EnvironmentState {
+                file: parsed,
+                latest,
+            },
+        );
     }
 
     if let Some(dir) = sandbox_dir {
@@ -184,11 +203,17 @@ async fn load_sandboxes(
         match parsed {
             (Some(sandbox), problems) => {
                 let when = created.get(file).cloned();
-                result.sandboxes.push((sandbox, problems, when));
+                result.sandboxes.push(SandboxState {
+                    file: sandbox,
+                    problems,
+                    created: when,
+                });
             }
             (None, problems) => result.problems.extend(problems),
         }
     }
-    result.sandboxes.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    result
+        .sandboxes
+        .sort_by(|a, b| a.file.name.cmp(&b.file.name));
     Ok(result)
 }

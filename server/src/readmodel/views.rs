@@ -4,11 +4,11 @@ use std::collections::HashSet;
 
 use app::model::*;
 
-use super::snapshot::{RepoParts, Sandboxes, Snapshot};
+use super::snapshot::{EnvironmentState, RepoParts, Sandboxes, Snapshot};
 use super::template::{fill_template, shell_quote, url_escape};
 use crate::{
     config::{Config, EnvironmentConfig, ServiceConfig},
-    gitops::files::{EnvironmentFile, Problem, SandboxFile},
+    gitops::files::{Problem, SandboxFile},
     store::EnvironmentChange,
 };
 
@@ -80,9 +80,11 @@ fn repo_of<'a>(
     snapshot.repo(&config.repository(env.repository.as_deref()).name)
 }
 
-type EnvData<'a> = Option<&'a (EnvironmentFile, std::collections::HashMap<String, Change>)>;
-
-fn env_data<'a>(config: &Config, snapshot: &'a Snapshot, env: &EnvironmentConfig) -> EnvData<'a> {
+fn env_data<'a>(
+    config: &Config,
+    snapshot: &'a Snapshot,
+    env: &EnvironmentConfig,
+) -> Option<&'a EnvironmentState> {
     repo_of(config, snapshot, env)?.environments.get(&env.name)
 }
 
@@ -113,7 +115,7 @@ fn summary(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig) -> Env
         summary.deployed = config.services.len();
         return summary;
     }
-    let Some((file, latest)) = env_data(config, snapshot, env) else {
+    let Some(EnvironmentState { file, latest }) = env_data(config, snapshot, env) else {
         let repo = config.repository(env.repository.as_deref());
         summary.problems.push(FileProblem {
             file: env.file.clone().unwrap_or_default(),
@@ -142,7 +144,7 @@ fn sandbox_summary(
     config: &Config,
     sandbox: &SandboxFile,
     problems: &[Problem],
-    created: Option<&Change>,
+    created: Option<&CommitSummary>,
 ) -> SandboxSummary {
     let values = [
         ("name", sandbox.name.as_str()),
@@ -182,7 +184,7 @@ fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, 
     let list = sandboxes
         .sandboxes
         .iter()
-        .map(|(s, problems, created)| sandbox_summary(config, s, problems, created.as_ref()))
+        .map(|s| sandbox_summary(config, &s.file, &s.problems, s.created.as_ref()))
         .collect();
     (list, capped(Vec::new(), sandboxes.problems.iter()))
 }
@@ -205,7 +207,7 @@ fn sandbox_problems<'a>(
     sandbox_dir(config, snapshot).into_iter().flat_map(|s| {
         s.problems
             .iter()
-            .chain(s.sandboxes.iter().flat_map(|(_, problems, _)| problems))
+            .chain(s.sandboxes.iter().flat_map(|s| &s.problems))
     })
 }
 
@@ -269,7 +271,7 @@ fn cell(
         (Some(service.default_branch.clone()), None)
     } else {
         match env_data(config, snapshot, env) {
-            Some((file, latest)) => match file.branch_of(&service.name) {
+            Some(EnvironmentState { file, latest }) => match file.branch_of(&service.name) {
                 Some(branch) => (Some(branch.to_string()), latest.get(&service.name).cloned()),
                 None => (None, None),
             },
@@ -291,15 +293,15 @@ pub fn environment(
     config: &Config,
     snapshot: &Snapshot,
     env: &EnvironmentConfig,
-    history: Vec<(EnvironmentChange, Change)>,
+    history: Vec<(EnvironmentChange, CommitSummary)>,
     freshness: Freshness,
 ) -> EnvironmentDetail {
     let summary = summary(config, snapshot, env);
-    let entries: Vec<EnvEntry> = if env.file.is_none() {
+    let entries: Vec<EnvironmentEntry> = if env.file.is_none() {
         config
             .services
             .iter()
-            .map(|s| EnvEntry {
+            .map(|s| EnvironmentEntry {
                 service: s.name.clone(),
                 branch: s.default_branch.clone(),
                 branch_url: branch_url(config, s, &s.default_branch),
@@ -310,12 +312,12 @@ pub fn environment(
             .collect()
     } else {
         env_data(config, snapshot, env)
-            .map(|(file, latest)| {
+            .map(|EnvironmentState { file, latest }| {
                 file.entries
                     .iter()
                     .map(|e| {
                         let service = config.services.iter().find(|s| s.name == e.service);
-                        EnvEntry {
+                        EnvironmentEntry {
                             service: e.service.clone(),
                             branch: e.branch.clone(),
                             branch_url: service.and_then(|s| branch_url(config, s, &e.branch)),
@@ -383,504 +385,4 @@ pub fn sandboxes(
 mod problem_cap_tests;
 
 #[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-    use crate::{
-        gitops::{files::EnvEntry as FileEntry, ssh::parse_public_key},
-        readmodel::snapshot::Sandboxes,
-    };
-
-    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICHkiJMaAu2E4lSfp/fEW37t2quCNbFlSEpQg6Hq1D/7 kohbis@laptop";
-    const T0: i64 = 1_790_000_000;
-
-    /// Prod, Stg-1, Stg-2 and Dev (the default environments) over three
-    /// services, one with a source repository for branch links.
-    fn config() -> Config {
-        Config::from_toml(
-            r#"
-banner = "Demo data"
-branch_url_template = "{repo_url}/-/tree/{branch}?of={service}"
-
-[[repositories]]
-name = "gitops"
-url = "/nowhere/gitops.git"
-
-[[services]]
-name = "app-a"
-repo_url = "https://git.example.com/acme/app-a/"
-
-[[services]]
-name = "app-b"
-default_branch = "master"
-
-[[services]]
-name = "app-c"
-
-[sandboxes]
-domain = "sb.example.com"
-url_template = "https://{name}.{domain}/?by={owner}"
-ssh_command_template = "ssh {owner}@{name}.{domain}"
-"#,
-        )
-        .unwrap()
-    }
-
-    fn change(author: &str, at: i64) -> Change {
-        Change {
-            commit: format!("{author}-sha"),
-            author: author.into(),
-            email: format!("{author}@example.com"),
-            at,
-            subject: format!("change by {author}"),
-        }
-    }
-
-    fn file_problem(file: &str, line: usize, message: &str) -> Problem {
-        Problem {
-            file: file.into(),
-            line: Some(line),
-            message: message.into(),
-        }
-    }
-
-    fn env_file(entries: &[(&str, &str)], problems: Vec<Problem>) -> EnvironmentFile {
-        EnvironmentFile {
-            entries: entries
-                .iter()
-                .enumerate()
-                .map(|(i, (service, branch))| FileEntry {
-                    service: service.to_string(),
-                    branch: branch.to_string(),
-                    line: i + 1,
-                })
-                .collect(),
-            problems,
-        }
-    }
-
-    fn sandbox(name: &str, owner: Option<&str>, keys: usize) -> SandboxFile {
-        SandboxFile {
-            name: name.into(),
-            file: format!("sandboxes/{name}.yaml"),
-            owner: owner.map(str::to_string),
-            keys: (0..keys).map(|_| parse_public_key(KEY).unwrap()).collect(),
-        }
-    }
-
-    /// Dev runs app-a off its default and a service nobody configured,
-    /// with one problem; Stg-1 runs app-a's default; Stg-2's file is not
-    /// in the snapshot; three sandboxes, one without owner, plus a file
-    /// in the sandbox directory that is no sandbox.
-    fn snapshot() -> Snapshot {
-        let dev = env_file(
-            &[
-                ("app-a", "feature-x"),
-                ("app-b", "master"),
-                ("legacy", "old"),
-            ],
-            vec![file_problem(
-                "environments/dev.yaml",
-                4,
-                "the branch of `app-c` must be a string, not a number; quote it",
-            )],
-        );
-        let dev_latest = HashMap::from([
-            ("app-a".to_string(), change("bob", T0 + 300)),
-            ("app-b".to_string(), change("ann", T0 + 100)),
-        ]);
-        let stg_1 = env_file(&[("app-a", "main")], Vec::new());
-        let sandboxes = Sandboxes {
-            sandboxes: vec![
-                (
-                    sandbox("ann", Some("ann"), 1),
-                    Vec::new(),
-                    Some(change("ann", T0)),
-                ),
-                (
-                    sandbox("zed", None, 0),
-                    vec![file_problem("sandboxes/zed.yaml", 1, "`owner` is missing")],
-                    None,
-                ),
-                (
-                    sandbox("eve", Some("x; RM -rf ~ #"), 1),
-                    Vec::new(),
-                    Some(change("eve", T0 + 50)),
-                ),
-            ],
-            problems: vec![Problem {
-                file: "sandboxes/Bad_Name.yaml".into(),
-                line: None,
-                message: "not a sandbox name".into(),
-            }],
-        };
-        Snapshot {
-            repos: vec![RepoParts {
-                name: "gitops".into(),
-                branch: "main".into(),
-                commit: "c0ffee".into(),
-                fetched_at: T0 + 1_000,
-                error: Some("fetch timed out".into()),
-                environments: HashMap::from([
-                    ("dev".to_string(), (dev, dev_latest)),
-                    ("stg-1".to_string(), (stg_1, HashMap::new())),
-                ]),
-                sandboxes: Some(sandboxes),
-            }],
-            loaded: true,
-            overview: None,
-        }
-    }
-
-    fn env<'a>(config: &'a Config, name: &str) -> &'a EnvironmentConfig {
-        config.environments.iter().find(|e| e.name == name).unwrap()
-    }
-
-    fn lane<'a>(overview: &'a Overview, name: &str) -> &'a EnvironmentSummary {
-        overview
-            .environments
-            .iter()
-            .find(|e| e.name == name)
-            .unwrap()
-    }
-
-    fn places(problems: &[FileProblem]) -> Vec<(&str, Option<usize>)> {
-        problems.iter().map(|p| (p.file.as_str(), p.line)).collect()
-    }
-
-    #[test]
-    fn freshness_counts_every_problem_and_says_where_the_data_is_from() {
-        let config = config();
-        let freshness = freshness(&config, &snapshot(), T0 + 2_000);
-        assert_eq!(freshness.now, T0 + 2_000);
-        assert_eq!(freshness.banner.as_deref(), Some("Demo data"));
-        assert_eq!(
-            freshness.sources,
-            [Source {
-                repository: "gitops".into(),
-                branch: "main".into(),
-                commit: "c0ffee".into(),
-                fetched_at: T0 + 1_000,
-                error: Some("fetch timed out".into()),
-            }]
-        );
-        assert_eq!(
-            freshness.problem_count, 4,
-            "dev's file, stg-2 not read, the bad sandbox file and zed's owner"
-        );
-    }
-
-    #[test]
-    fn lanes_count_deployed_off_default_and_unknown_services() {
-        let config = config();
-        let overview = overview(&config, &snapshot(), Freshness::default());
-        let names: Vec<_> = overview.environments.iter().map(|e| &e.name).collect();
-        assert_eq!(names, ["prod", "stg-1", "stg-2", "dev"]);
-
-        let dev = lane(&overview, "dev");
-        assert_eq!(
-            (dev.title.as_str(), dev.kind),
-            ("Dev", EnvironmentKind::Dev)
-        );
-        assert_eq!(dev.file.as_deref(), Some("environments/dev.yaml"));
-        assert_eq!(dev.deployed, 2, "legacy names no configured service");
-        assert_eq!(dev.off_default, 1, "app-a runs feature-x, app-b master");
-        assert_eq!(dev.unknown, ["legacy"]);
-        assert_eq!(
-            dev.last_change.as_ref().map(|c| c.author.as_str()),
-            Some("bob"),
-            "the newest change of any service"
-        );
-        assert_eq!(places(&dev.problems), [("environments/dev.yaml", Some(4))]);
-
-        let stg_1 = lane(&overview, "stg-1");
-        assert_eq!((stg_1.deployed, stg_1.off_default), (1, 0));
-        assert!(stg_1.unknown.is_empty() && stg_1.problems.is_empty());
-        assert_eq!(stg_1.last_change, None);
-
-        let prod = lane(&overview, "prod");
-        assert_eq!(prod.deployed, 3, "prod runs every service");
-        assert_eq!(prod.off_default, 0);
-        assert_eq!((prod.file.as_ref(), prod.problems.len()), (None, 0));
-    }
-
-    #[test]
-    fn an_environment_missing_from_the_snapshot_is_a_problem_not_a_blank() {
-        let config = config();
-        let overview = overview(&config, &snapshot(), Freshness::default());
-        let stg_2 = lane(&overview, "stg-2");
-        assert_eq!(stg_2.deployed, 0);
-        assert_eq!(
-            stg_2.problems,
-            [FileProblem {
-                file: "environments/stg-2.yaml".into(),
-                line: None,
-                message: "the repository `gitops` has not been read yet".into(),
-            }]
-        );
-        let empty = overview_of_nothing(&config);
-        assert_eq!(
-            lane(&empty, "dev").problems[0].message,
-            "the repository `gitops` has not been read yet"
-        );
-        assert_eq!(empty.sandboxes.count, 0);
-        assert_eq!(
-            places(&empty.problems),
-            [
-                ("environments/stg-1.yaml", None),
-                ("environments/stg-2.yaml", None),
-                ("environments/dev.yaml", None)
-            ],
-            "prod has no file to miss"
-        );
-    }
-
-    fn overview_of_nothing(config: &Config) -> Overview {
-        overview(config, &Snapshot::default(), Freshness::default())
-    }
-
-    #[test]
-    fn grid_cells_show_each_services_branch_per_environment() {
-        let config = config();
-        let overview = overview(&config, &snapshot(), Freshness::default());
-        assert_eq!(overview.total_services, 3);
-        let services: Vec<_> = overview.rows.iter().map(|r| &r.service).collect();
-        assert_eq!(services, ["app-a", "app-b", "app-c"], "legacy gets no row");
-        let cells = |service: &str| -> Vec<(&str, Option<&str>, bool)> {
-            overview
-                .rows
-                .iter()
-                .find(|r| r.service == service)
-                .unwrap()
-                .cells
-                .iter()
-                .map(|c| (c.environment.as_str(), c.branch.as_deref(), c.is_default))
-                .collect()
-        };
-        assert_eq!(
-            cells("app-a"),
-            [
-                ("prod", Some("main"), true),
-                ("stg-1", Some("main"), true),
-                ("stg-2", None, false),
-                ("dev", Some("feature-x"), false),
-            ]
-        );
-        assert_eq!(
-            cells("app-b"),
-            [
-                ("prod", Some("master"), true),
-                ("stg-1", None, false),
-                ("stg-2", None, false),
-                ("dev", Some("master"), true),
-            ]
-        );
-        let app_a = &overview.rows[0].cells;
-        assert_eq!(
-            app_a[3].branch_url.as_deref(),
-            Some("https://git.example.com/acme/app-a/-/tree/feature-x?of=app-a"),
-            "the template is filled, without the repo URL's trailing slash"
-        );
-        assert_eq!(app_a[3].last_change, Some(change("bob", T0 + 300)));
-        assert_eq!(app_a[0].last_change, None, "prod has no file history");
-        assert_eq!(
-            overview.rows[1].cells[0].branch_url, None,
-            "app-b has no source repository"
-        );
-    }
-
-    #[test]
-    fn the_sandbox_lane_counts_owners_and_lists_the_newest_first() {
-        let config = config();
-        let page = overview(&config, &snapshot(), Freshness::default());
-        let lane = &page.sandboxes;
-        assert_eq!(lane.count, 3);
-        assert_eq!(lane.owners, 2, "zed has no owner");
-        let newest: Vec<_> = lane.newest.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(newest, ["eve", "ann", "zed"], "unknown creation last");
-        assert_eq!(
-            places(&page.problems),
-            [
-                ("environments/stg-2.yaml", None),
-                ("environments/dev.yaml", Some(4)),
-                ("sandboxes/Bad_Name.yaml", None),
-                ("sandboxes/zed.yaml", Some(1)),
-            ]
-        );
-
-        let mut many = snapshot();
-        let list = &mut many.repos[0].sandboxes.as_mut().unwrap().sandboxes;
-        for i in 0..6 {
-            let name = format!("s{i}");
-            list.push((
-                sandbox(&name, Some("ann"), 0),
-                Vec::new(),
-                Some(change(&name, T0 + 1_000 + i)),
-            ));
-        }
-        let lane = overview(&config, &many, Freshness::default()).sandboxes;
-        assert_eq!((lane.count, lane.owners), (9, 2));
-        let newest: Vec<_> = lane.newest.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(newest, ["s5", "s4", "s3", "s2", "s1"], "five at most");
-    }
-
-    #[test]
-    fn sandbox_url_and_ssh_command_are_filled_and_escaped() {
-        let config = config();
-        let list = sandboxes(&config, &snapshot(), "", Freshness::default());
-        let by_name = |name: &str| list.sandboxes.iter().find(|s| s.name == name).unwrap();
-
-        let ann = by_name("ann");
-        assert_eq!(ann.url, "https://ann.sb.example.com/?by=ann");
-        assert_eq!(ann.ssh, "ssh ann@ann.sb.example.com");
-        assert_eq!(ann.file, "sandboxes/ann.yaml");
-        assert_eq!(ann.owner.as_deref(), Some("ann"));
-        assert_eq!(ann.created, Some(change("ann", T0)));
-        assert_eq!(
-            ann.keys.iter().map(|k| k.line.as_str()).collect::<Vec<_>>(),
-            ["256 SHA256:dCH7EbLNVqPyDJ3XrgaIMwdx7zuGFwRFOu8Y2Fm7OsQ kohbis@laptop (ED25519)"]
-        );
-
-        let zed = by_name("zed");
-        assert_eq!(zed.owner, None);
-        assert_eq!(
-            (zed.url.as_str(), zed.ssh.as_str()),
-            (
-                "https://zed.sb.example.com/?by=zed",
-                "ssh zed@zed.sb.example.com"
-            ),
-            "without an owner the sandbox's name is the login"
-        );
-        assert_eq!(places(&zed.problems), [("sandboxes/zed.yaml", Some(1))]);
-
-        let eve = by_name("eve");
-        assert_eq!(eve.ssh, "ssh 'x; RM -rf ~ #'@eve.sb.example.com");
-        assert_eq!(
-            eve.url,
-            "https://eve.sb.example.com/?by=x%3B%20RM%20-rf%20~%20%23"
-        );
-    }
-
-    #[test]
-    fn sandbox_search_matches_name_or_owner_and_keeps_the_total() {
-        let config = config();
-        let snapshot = snapshot();
-        let names = |query: &str| -> (Vec<String>, usize) {
-            let list = sandboxes(&config, &snapshot, query, Freshness::default());
-            (
-                list.sandboxes.into_iter().map(|s| s.name).collect(),
-                list.total,
-            )
-        };
-        assert_eq!(
-            names(""),
-            (vec!["ann".into(), "zed".into(), "eve".into()], 3)
-        );
-        assert_eq!(names(" ZE "), (vec!["zed".into()], 3), "trimmed, any case");
-        assert_eq!(
-            names("rm -RF"),
-            (vec!["eve".into()], 3),
-            "owners match too, in any case"
-        );
-        assert_eq!(names("nobody"), (Vec::new(), 3));
-        let list = sandboxes(&config, &snapshot, "", Freshness::default());
-        assert_eq!(
-            places(&list.problems),
-            [("sandboxes/Bad_Name.yaml", None)],
-            "the list's own problems are the directory's"
-        );
-    }
-
-    #[test]
-    fn an_environment_page_lists_entries_unknown_keys_and_what_is_missing() {
-        let config = config();
-        let history = vec![(
-            EnvironmentChange {
-                file: "environments/dev.yaml".into(),
-                service: "app-a".into(),
-                from: Some("main".into()),
-                to: Some("feature-x".into()),
-                sha: "bob-sha".into(),
-            },
-            change("bob", T0 + 300),
-        )];
-        let dev = environment(
-            &config,
-            &snapshot(),
-            env(&config, "dev"),
-            history,
-            Freshness::default(),
-        );
-        let entries: Vec<_> = dev
-            .entries
-            .iter()
-            .map(|e| (e.service.as_str(), e.branch.as_str(), e.known, e.is_default))
-            .collect();
-        assert_eq!(
-            entries,
-            [
-                ("app-a", "feature-x", true, false),
-                ("app-b", "master", true, true),
-                ("legacy", "old", false, false),
-            ]
-        );
-        assert_eq!(
-            dev.entries[0].branch_url.as_deref(),
-            Some("https://git.example.com/acme/app-a/-/tree/feature-x?of=app-a")
-        );
-        assert_eq!(dev.entries[2].branch_url, None);
-        assert_eq!(dev.entries[1].last_change, Some(change("ann", T0 + 100)));
-        assert_eq!(dev.not_deployed, ["app-c"]);
-        assert_eq!(dev.summary.unknown, ["legacy"]);
-        assert_eq!(
-            dev.history,
-            [EnvHistoryEntry {
-                change: change("bob", T0 + 300),
-                service: "app-a".into(),
-                from: Some("main".into()),
-                to: Some("feature-x".into()),
-            }]
-        );
-    }
-
-    #[test]
-    fn prod_follows_every_services_default_branch() {
-        let config = config();
-        let prod = environment(
-            &config,
-            &snapshot(),
-            env(&config, "prod"),
-            Vec::new(),
-            Freshness::default(),
-        );
-        let entries: Vec<_> = prod
-            .entries
-            .iter()
-            .map(|e| (e.service.as_str(), e.branch.as_str(), e.known, e.is_default))
-            .collect();
-        assert_eq!(
-            entries,
-            [
-                ("app-a", "main", true, true),
-                ("app-b", "master", true, true),
-                ("app-c", "main", true, true),
-            ]
-        );
-        assert_eq!(
-            prod.entries[0].branch_url.as_deref(),
-            Some("https://git.example.com/acme/app-a/-/tree/main?of=app-a")
-        );
-        assert!(prod.not_deployed.is_empty());
-
-        let stg_2 = environment(
-            &config,
-            &snapshot(),
-            env(&config, "stg-2"),
-            Vec::new(),
-            Freshness::default(),
-        );
-        assert!(stg_2.entries.is_empty());
-        assert_eq!(stg_2.not_deployed, ["app-a", "app-b", "app-c"]);
-    }
-}
+mod tests;

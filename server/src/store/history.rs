@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use app::model::Change;
+use app::model::CommitSummary;
 
 use super::StoreResult;
 
@@ -83,26 +83,26 @@ pub trait Store: Send + Sync + 'static {
         &self,
         repository: &str,
         file: &str,
-    ) -> StoreResult<HashMap<String, Change>>;
+    ) -> StoreResult<HashMap<String, CommitSummary>>;
     /// A file's changes, newest first.
     async fn environment_history(
         &self,
         repository: &str,
         file: &str,
         limit: i64,
-    ) -> StoreResult<Vec<(EnvironmentChange, Change)>>;
+    ) -> StoreResult<Vec<(EnvironmentChange, CommitSummary)>>;
     /// When each sandbox file in `dir` was created (its newest creation).
     async fn sandbox_creations(
         &self,
         repository: &str,
         dir: &str,
-    ) -> StoreResult<HashMap<String, Change>>;
+    ) -> StoreResult<HashMap<String, CommitSummary>>;
     /// A sandbox file's commits, newest first.
     async fn sandbox_history(
         &self,
         repository: &str,
         file: &str,
-    ) -> StoreResult<Vec<(SandboxAction, Change)>>;
+    ) -> StoreResult<Vec<(SandboxAction, CommitSummary)>>;
     async fn ping(&self) -> StoreResult<()>;
 }
 

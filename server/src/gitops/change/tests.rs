@@ -4,8 +4,8 @@
 use super::*;
 use crate::gitops::ssh::{ed25519_line, parse_public_key};
 
-fn promote(changes: &[(&str, &str)]) -> Change {
-    Change::SetBranches {
+fn promote(changes: &[(&str, &str)]) -> FileEdit {
+    FileEdit::SetBranches {
         environment: "stg-1".into(),
         file: "environments/stg-1.yaml".into(),
         changes: changes
@@ -62,7 +62,7 @@ fn already_set_is_unchanged_with_a_sentence() {
 #[test]
 fn sandbox_conflicts_are_plain_sentences_and_conflicts() {
     let key = parse_public_key(&ed25519_line([9; 32], "ann@x")).unwrap();
-    let create = Change::CreateSandbox {
+    let create = FileEdit::CreateSandbox {
         name: "ann".into(),
         file: "sandboxes/ann.yaml".into(),
         owner: "ann".into(),
@@ -75,7 +75,7 @@ fn sandbox_conflicts_are_plain_sentences_and_conflicts() {
     let Applied::Write(Some(text)) = create.apply(None).unwrap() else {
         panic!("expected a new file")
     };
-    let delete = |owner: Option<&str>| Change::DeleteSandbox {
+    let delete = |owner: Option<&str>| FileEdit::DeleteSandbox {
         name: "ann".into(),
         file: "sandboxes/ann.yaml".into(),
         owner: owner.map(str::to_string),
@@ -124,7 +124,7 @@ fn a_file_too_large_to_read_is_changed_only_where_its_content_does_not_matter() 
             "environments/stg-1.yaml is 3.0 MiB, more than the 256 KiB Berth edits; change it by hand".into()
         ))
     );
-    let delete = |owner: Option<&str>| Change::DeleteSandbox {
+    let delete = |owner: Option<&str>| FileEdit::DeleteSandbox {
         name: "ann".into(),
         file: "sandboxes/ann.yaml".into(),
         owner: owner.map(str::to_string),
@@ -134,7 +134,7 @@ fn a_file_too_large_to_read_is_changed_only_where_its_content_does_not_matter() 
         delete(Some("ann")).apply_unread(size),
         Err(EditError::Invalid(_))
     ));
-    let create = Change::CreateSandbox {
+    let create = FileEdit::CreateSandbox {
         name: "ann".into(),
         file: "sandboxes/ann.yaml".into(),
         owner: "ann".into(),

@@ -11,7 +11,7 @@ use super::{
     Author, Outcome, Preview, WriteError,
 };
 use crate::gitops::{
-    change::{unified_diff, Applied, Change, EditError},
+    change::{unified_diff, Applied, EditError, FileEdit},
     git::Blob,
 };
 
@@ -39,7 +39,7 @@ impl<O: BranchOps + Sync> BranchWriter<O> {
     }
 
     /// What `change` would commit on the freshly fetched head.
-    pub async fn preview(&self, change: &Change, message: String) -> Result<Preview, WriteError> {
+    pub async fn preview(&self, change: &FileEdit, message: String) -> Result<Preview, WriteError> {
         let current = {
             let _turn = self.queue.lock().await;
             let head = self.fetch().await?;
@@ -62,7 +62,7 @@ impl<O: BranchOps + Sync> BranchWriter<O> {
     /// Waits for its turn, then applies, commits and pushes `change`.
     pub async fn write(
         &self,
-        change: &Change,
+        change: &FileEdit,
         message: &str,
         author: &Author,
     ) -> Result<Outcome, WriteError> {
@@ -80,7 +80,7 @@ impl<O: BranchOps + Sync> BranchWriter<O> {
     /// Does what the retry rule says until it answers.
     async fn drive(
         &self,
-        change: &Change,
+        change: &FileEdit,
         message: &str,
         author: &Author,
         known_head: Option<String>,
@@ -131,7 +131,7 @@ impl<O: BranchOps + Sync> BranchWriter<O> {
             .map_err(|err| failed(&self.repository, Stage::Fetch, err))
     }
 
-    async fn read(&self, head: &str, change: &Change) -> Result<Blob, WriteError> {
+    async fn read(&self, head: &str, change: &FileEdit) -> Result<Blob, WriteError> {
         self.ops
             .read(head, change.file())
             .await
@@ -141,7 +141,7 @@ impl<O: BranchOps + Sync> BranchWriter<O> {
 
 /// The change applied to the file as read; a file too large to read is
 /// only changed where its content does not matter.
-fn apply(change: &Change, current: &Blob) -> Result<Applied, EditError> {
+fn apply(change: &FileEdit, current: &Blob) -> Result<Applied, EditError> {
     match current {
         Blob::Missing => change.apply(None),
         Blob::Text(text) => change.apply(Some(text)),

@@ -3,7 +3,7 @@
 
 use super::{branch::BranchWriter, fake::Fake, retry::MAX_ATTEMPTS, Author, Outcome, WriteError};
 use crate::gitops::{
-    change::Change,
+    change::FileEdit,
     ssh::{ed25519_line, parse_public_key},
 };
 
@@ -13,16 +13,16 @@ fn writer(fake: &Fake) -> BranchWriter<Fake> {
     BranchWriter::new("gitops", fake.clone(), MAX_ATTEMPTS)
 }
 
-fn promote(service: &str, branch: &str) -> Change {
-    Change::SetBranches {
+fn promote(service: &str, branch: &str) -> FileEdit {
+    FileEdit::SetBranches {
         environment: "dev".into(),
         file: "environments/dev.yaml".into(),
         changes: vec![(service.into(), branch.into())],
     }
 }
 
-fn create_sandbox() -> Change {
-    Change::CreateSandbox {
+fn create_sandbox() -> FileEdit {
+    FileEdit::CreateSandbox {
         name: "ann".into(),
         file: "sandboxes/ann.yaml".into(),
         owner: "ann".into(),
@@ -30,7 +30,7 @@ fn create_sandbox() -> Change {
     }
 }
 
-async fn write(writer: &BranchWriter<Fake>, change: &Change) -> Result<Outcome, WriteError> {
+async fn write(writer: &BranchWriter<Fake>, change: &FileEdit) -> Result<Outcome, WriteError> {
     let ann = Author {
         user: "ann".into(),
         name: "Ann".into(),

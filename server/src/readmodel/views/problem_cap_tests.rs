@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::*;
-use crate::readmodel::snapshot::Sandboxes;
+use crate::{gitops::files::EnvironmentFile, readmodel::snapshot::Sandboxes};
 
 fn config() -> Config {
     Config::from_toml(
@@ -36,7 +36,10 @@ fn snapshot(bad: usize) -> Snapshot {
             entries: Vec::new(),
             problems,
         };
-        (file, HashMap::new())
+        EnvironmentState {
+            file,
+            latest: HashMap::new(),
+        }
     };
     let dev_problem = |line| Problem {
         file: "environments/dev.yaml".into(),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use app::model::Change;
+use app::model::CommitSummary;
 use sqlx::{sqlite::SqliteRow, Row};
 
 use super::SqliteStore;
@@ -10,8 +10,8 @@ use crate::store::{EnvironmentChange, HistoryBatch, SandboxAction, Store, StoreR
 
 const CHANGE_COLUMNS: &str = "c.sha, c.author_name, c.author_email, c.committed_at, c.subject";
 
-fn change_from(row: &SqliteRow) -> Change {
-    Change {
+fn change_from(row: &SqliteRow) -> CommitSummary {
+    CommitSummary {
         commit: row.get("sha"),
         author: row.get("author_name"),
         email: row.get("author_email"),
@@ -101,7 +101,7 @@ impl Store for SqliteStore {
         &self,
         repository: &str,
         file: &str,
-    ) -> StoreResult<HashMap<String, Change>> {
+    ) -> StoreResult<HashMap<String, CommitSummary>> {
         let rows = sqlx::query(&format!(
             "SELECT e.service, {CHANGE_COLUMNS} FROM environment_changes e
              JOIN commits c ON c.repository = e.repository AND c.sha = e.sha
@@ -123,7 +123,7 @@ impl Store for SqliteStore {
         repository: &str,
         file: &str,
         limit: i64,
-    ) -> StoreResult<Vec<(EnvironmentChange, Change)>> {
+    ) -> StoreResult<Vec<(EnvironmentChange, CommitSummary)>> {
         let rows = sqlx::query(&format!(
             "SELECT e.file, e.service, e.from_branch, e.to_branch, {CHANGE_COLUMNS} FROM environment_changes e
              JOIN commits c ON c.repository = e.repository AND c.sha = e.sha
@@ -153,7 +153,7 @@ impl Store for SqliteStore {
         &self,
         repository: &str,
         dir: &str,
-    ) -> StoreResult<HashMap<String, Change>> {
+    ) -> StoreResult<HashMap<String, CommitSummary>> {
         let rows = sqlx::query(&format!(
             "SELECT s.file, {CHANGE_COLUMNS} FROM sandbox_changes s
              JOIN commits c ON c.repository = s.repository AND c.sha = s.sha
@@ -174,7 +174,7 @@ impl Store for SqliteStore {
         &self,
         repository: &str,
         file: &str,
-    ) -> StoreResult<Vec<(SandboxAction, Change)>> {
+    ) -> StoreResult<Vec<(SandboxAction, CommitSummary)>> {
         let rows = sqlx::query(&format!(
             "SELECT s.action, {CHANGE_COLUMNS} FROM sandbox_changes s
              JOIN commits c ON c.repository = s.repository AND c.sha = s.sha

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use app::model::Change;
+use app::model::CommitSummary;
 
 use super::fresh;
 use crate::store::{
@@ -23,10 +23,10 @@ fn commit(sha: &str, n: i64) -> IndexedCommit {
     }
 }
 
-/// The `Change` the store reads back for `commit(sha, n)`.
-fn change(sha: &str, n: i64) -> Change {
+/// The `CommitSummary` the store reads back for `commit(sha, n)`.
+fn change(sha: &str, n: i64) -> CommitSummary {
     let c = commit(sha, n);
-    Change {
+    CommitSummary {
         commit: c.sha,
         author: c.author_name,
         email: c.author_email,
