@@ -43,6 +43,23 @@ impl BerthError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl BerthError {
+    /// The HTTP status of this answer: the one mapping every page, server
+    /// function and API route uses.
+    pub fn status_code(&self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// Gives the response being rendered this error's status, so a missing
+    /// sandbox is a 404 and not a 200 that merely says so.
+    pub fn set_response_status(&self) {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status_code());
+        }
+    }
+}
+
 impl FromServerFnError for BerthError {
     type Encoder = JsonEncoding;
 

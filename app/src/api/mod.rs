@@ -40,10 +40,7 @@ pub(crate) fn with_status<T>(
         return result;
     }
     if let Err(error) = &result {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            let status = http::StatusCode::from_u16(error.status());
-            response.set_status(status.unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-        }
+        error.set_response_status();
     }
     result
 }

@@ -30,12 +30,8 @@ where
     }
 }
 
-/// On the server, the page's HTTP status follows the error: a missing
-/// sandbox is a 404, not a 200 that merely says so.
+/// On the server, the page's HTTP status follows the error.
 fn set_status(_error: &BerthError) {
     #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        let status = http::StatusCode::from_u16(_error.status());
-        response.set_status(status.unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-    }
+    _error.set_response_status();
 }

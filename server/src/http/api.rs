@@ -28,8 +28,7 @@ pub struct ApiError(pub BerthError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = self.0.status_code();
         (status, Json(json!({ "error": self.0.to_string() }))).into_response()
     }
 }
