@@ -63,7 +63,13 @@ pub fn check_branch_name(name: &str) -> Result<(), String> {
 /// other default-ignorable code points, and U+FFFD, which stands for bytes
 /// that were not text.
 pub fn hidden_character(text: &str) -> Option<String> {
-    let c = text.chars().find(|c| is_hidden(*c))?;
+    text.chars()
+        .find(|c| is_hidden(*c))
+        .map(describe_code_point)
+}
+
+/// `U+200B (zero width space)`: a character people cannot see, named.
+pub fn describe_code_point(c: char) -> String {
     let what = match c {
         '\u{85}' => "next line",
         '\u{a0}' => "no-break space",
@@ -85,10 +91,10 @@ pub fn hidden_character(text: &str) -> Option<String> {
         c if c.is_whitespace() => "a space character",
         _ => "an invisible character",
     };
-    Some(format!("U+{:04X} ({what})", c as u32))
+    format!("U+{:04X} ({what})", c as u32)
 }
 
-fn is_hidden(c: char) -> bool {
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || c.is_whitespace()
         || matches!(

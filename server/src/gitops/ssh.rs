@@ -3,6 +3,8 @@
 
 use ssh_key::{public::KeyData, EcdsaCurve, HashAlg, PublicKey};
 
+use super::names::{describe_code_point, is_hidden};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedKey {
     /// `256 SHA256:… comment (ED25519)`, as `ssh-keygen -lf` prints it.
@@ -59,52 +61,16 @@ pub fn parse_public_key(line: &str) -> Result<ParsedKey, String> {
 /// Refuses comments with characters that are invisible, or line breaks to
 /// some readers only: they make a terminal, a reviewer and a YAML 1.1
 /// parser see different things. Berth would write them safely escaped,
-/// but nobody needs them in a key comment.
+/// but nobody needs them in a key comment. A plain space is fine.
 fn check_comment(comment: &str) -> Result<(), String> {
-    let Some(c) = comment.chars().find(|c| is_hidden(*c)) else {
-        return Ok(());
-    };
-    let what = match c {
-        '\u{85}' | '\u{2028}' | '\u{2029}' => "a line separator",
-        c if c.is_control() => "a control character",
-        _ => "an invisible formatting character",
-    };
-    Err(format!(
-        "the key comment contains U+{:04X}, {what}; other programs (YAML parsers such as \
-         Argo CD's, terminals) would read the comment differently, so remove it",
-        c as u32
-    ))
-}
-
-/// Control characters (tab included), line and paragraph separators, and
-/// Unicode format characters (general category Cf: zero-width spaces,
-/// bidirectional overrides, the byte order mark…).
-fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{ad}'
-                | '\u{600}'..='\u{605}'
-                | '\u{61c}'
-                | '\u{6dd}'
-                | '\u{70f}'
-                | '\u{890}'..='\u{891}'
-                | '\u{8e2}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{206f}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-                | '\u{110bd}'
-                | '\u{110cd}'
-                | '\u{13430}'..='\u{1343f}'
-                | '\u{1bca0}'..='\u{1bca3}'
-                | '\u{1d173}'..='\u{1d17a}'
-                | '\u{e0001}'
-                | '\u{e0020}'..='\u{e007f}'
-        )
+    match comment.chars().find(|c| *c != ' ' && is_hidden(*c)) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "the key comment contains {}; other programs (YAML parsers such as Argo CD's, \
+             terminals) would read the comment differently, so remove it",
+            describe_code_point(c)
+        )),
+    }
 }
 
 fn looks_like_option(word: &str) -> bool {
@@ -220,6 +186,7 @@ mod tests {
         let base = ED25519.rsplit_once(' ').unwrap().0;
         for hidden in [
             '\u{2028}', '\u{2029}', '\u{85}', '\u{0}', '\t', '\u{200b}', '\u{202e}', '\u{feff}',
+            '\u{a0}', '\u{3000}',
         ] {
             let line = ed25519_line([9; 32], &format!("x{hidden}owner: admin"));
             let err = parse_public_key(&line).unwrap_err();
