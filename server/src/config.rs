@@ -27,6 +27,12 @@ pub struct Config {
     /// In local mode loopback names always work and these add to them.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// A client must send a request's headers within this many seconds.
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// Connections served at once; more wait until one ends.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
     /// The largest request body Berth reads; bigger ones get 413.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
@@ -220,6 +226,12 @@ impl Default for SandboxConfig {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 3000))
 }
+fn default_header_timeout() -> u64 {
+    10
+}
+fn default_max_connections() -> usize {
+    1024
+}
 fn default_git_timeout() -> u64 {
     120
 }
@@ -371,6 +383,9 @@ impl Config {
         known_repo(&self.sandboxes.repository, "[sandboxes]")?;
         if self.refresh_interval_secs == 0 {
             return Err("refresh_interval_secs must be at least 1".into());
+        }
+        if self.header_timeout_secs == 0 || self.max_connections == 0 {
+            return Err("header_timeout_secs and max_connections must be at least 1".into());
         }
         if self.git_timeout_secs == 0 {
             return Err("git_timeout_secs must be at least 1".into());

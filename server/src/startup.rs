@@ -86,7 +86,11 @@ pub async fn run(config: Config) -> Result<()> {
         .await
         .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
     tracing::info!("Berth is serving on http://{listen}");
-    crate::http::serve(listener, crate::http::router(state))
+    let limits = crate::http::ServeLimits {
+        header_timeout: std::time::Duration::from_secs(state.config.header_timeout_secs),
+        max_connections: state.config.max_connections,
+    };
+    crate::http::serve_with(listener, crate::http::router(state), limits)
         .await
         .map_err(|e| Error::Unavailable(format!("the server stopped: {e}")))
 }

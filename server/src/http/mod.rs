@@ -7,10 +7,12 @@ mod api_writes;
 mod host_check;
 mod limits;
 mod page_cache;
+mod serve;
 
 pub use page_cache::CacheLimits;
+pub use serve::{serve, serve_with, ServeLimits};
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use app::{
     ports::{DashboardHandle, OperationsHandle},
@@ -20,7 +22,7 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath},
     http::Request,
     routing::get,
-    Extension, Router,
+    Router,
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -90,34 +92,4 @@ pub fn router_with_cache(state: AppState, cache_limits: CacheLimits) -> Router {
                 .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
         .with_state(state)
-}
-
-/// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    // The host check compares against the port really bound, which the
-    // config does not know when it says port 0.
-    let router = router.layer(Extension(host_check::Listening(listener.local_addr()?)));
-    // The peer address is kept: trusted-proxy mode and the audit log use it.
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown())
-        .await
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }
