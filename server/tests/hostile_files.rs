@@ -175,7 +175,7 @@ async fn pastes_over_the_limits_are_refused_in_one_sentence_and_nothing_is_commi
         ),
         (
             json!([key(1, "x\u{2028}owner: admin")]),
-            "the key comment contains U+2028, a line separator",
+            "the key comment contains U+2028 (line separator)",
         ),
     ];
     for (keys, message) in cases {
