@@ -115,6 +115,16 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// A promotion of `services` services: several in one commit are a
+    /// project promotion.
+    pub fn promotion(services: usize) -> AuditAction {
+        if services > 1 {
+            AuditAction::PromoteProject
+        } else {
+            AuditAction::Promote
+        }
+    }
+
     pub const ALL: [AuditAction; 5] = [
         AuditAction::Promote,
         AuditAction::PromoteProject,

@@ -127,16 +127,6 @@ impl Actions {
 
     // The actions, each as preview + commit.
 
-    pub async fn preview_promotion(
-        &self,
-        who: &Identity,
-        environment: &str,
-        changes: &[(String, String)],
-    ) -> Result<CommitPreview, BerthError> {
-        let planned = self.plan_promotion(who, environment, changes).await?;
-        self.preview(who, planned).await
-    }
-
     pub async fn promote(
         &self,
         who: &Identity,
@@ -144,11 +134,7 @@ impl Actions {
         changes: &[(String, String)],
     ) -> Result<CommitResult, BerthError> {
         let planned = self.plan_promotion(who, environment, changes).await;
-        let action = if changes.len() > 1 {
-            AuditAction::PromoteProject
-        } else {
-            AuditAction::Promote
-        };
+        let action = AuditAction::promotion(changes.len());
         self.commit(who, action, environment, describe_changes(changes), planned)
             .await
     }

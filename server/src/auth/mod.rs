@@ -29,6 +29,11 @@ use crate::{
 use config::AuthMode;
 use session::SessionKey;
 
+/// The identity `Gatekeeper::identify` found for a request, kept in its
+/// extensions. Only the server inserts it; a client cannot send one.
+#[derive(Debug, Clone)]
+pub struct Identified(pub Option<Identity>);
+
 /// How a person proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Via {
@@ -104,6 +109,11 @@ impl Gatekeeper {
     /// The person behind a request, if any. A token that is presented but
     /// wrong is an error, not an anonymous request.
     pub async fn identify(&self, parts: &Parts) -> Result<Option<Identity>, BerthError> {
+        // Already identified for this request (by the page cache): the
+        // page's own server functions need not ask the database again.
+        if let Some(Identified(who)) = parts.extensions.get::<Identified>() {
+            return Ok(who.clone());
+        }
         let remote = peer(&parts.extensions);
         let remote_text = self.client_address(&parts.headers, &parts.extensions);
         if let Some(auth) = header(parts, "authorization") {

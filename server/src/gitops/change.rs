@@ -85,10 +85,7 @@ impl FileEdit {
     /// The `Berth-Action` trailer, named as the audit log names it.
     pub fn action(&self) -> AuditAction {
         match self {
-            FileEdit::SetBranches { changes, .. } if changes.len() > 1 => {
-                AuditAction::PromoteProject
-            }
-            FileEdit::SetBranches { .. } => AuditAction::Promote,
+            FileEdit::SetBranches { changes, .. } => AuditAction::promotion(changes.len()),
             FileEdit::CreateSandbox { .. } => AuditAction::CreateSandbox,
             FileEdit::DeleteSandbox { .. } => AuditAction::DeleteSandbox,
         }

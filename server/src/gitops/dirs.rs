@@ -17,7 +17,7 @@ pub fn writer_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
 
 /// A bare repository of Berth's own for `repo`, under `data_dir/<area>`;
 /// the name is made safe for a path whatever the config says.
-pub fn repo_dir(config: &Config, repo: &RepositoryConfig, area: &str) -> PathBuf {
+fn repo_dir(config: &Config, repo: &RepositoryConfig, area: &str) -> PathBuf {
     let safe: String = repo
         .name
         .chars()

@@ -168,13 +168,19 @@ pub async fn cache_pages(State(cache): State<PageCache>, request: Request, next:
     if !cacheable(&request) {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     // The key is who the page is for, as the pages themselves will see it:
     // in trusted-proxy mode that comes from headers, not a cookie, and an
     // untrusted client's headers make it nobody.
     let person = match cache.gatekeeper.identify(&parts).await {
-        Ok(Some(who)) => format!("{}\n{}", who.user, who.role.as_str()),
-        Ok(None) => String::new(),
+        Ok(who) => {
+            let person = who
+                .as_ref()
+                .map(|who| format!("{}\n{}", who.user, who.role.as_str()))
+                .unwrap_or_default();
+            parts.extensions.insert(crate::auth::Identified(who));
+            person
+        }
         Err(_) => {
             let response = next.run(Request::from_parts(parts, body)).await;
             return with_cache_control(response, true);

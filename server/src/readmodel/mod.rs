@@ -12,7 +12,6 @@ use std::{
 
 use app::{error::BerthError, model::*, ports::Dashboard};
 
-pub use crate::gitops::dirs::repo_dir;
 use crate::{
     clock::unix_now,
     config::{Config, EnvironmentConfig},
