@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test build tools browser lint unit e2e bench fuzz clean
+.PHONY: run test build release tools node-tools browser lint unit e2e bench fuzz clean
 
 CARGO_LEPTOS_VERSION := 0.3.8
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)
@@ -24,7 +24,7 @@ target/toolchain.mk:
 	  echo '# rustup provides the wasm32 target.' > $@; \
 	else \
 	  echo 'rustup cannot fetch wasm32-unknown-unknown: using Debian rustc-web with build-std.'; \
-	  apt-get update -qq && apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-clippy binaryen; \
+	  apt-get update -qq && apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-clippy; \
 	  { echo '# Debian rustc-web builds everything, std for wasm from source.'; \
 	    echo 'export RUSTC := /usr/bin/rustc'; \
 	    echo 'export RUSTC_BOOTSTRAP := 1'; \
@@ -34,6 +34,12 @@ target/toolchain.mk:
 	fi
 
 CLIPPY ?= cargo clippy
+# Pages other than the overview are wasm chunks of their own (lazy routes).
+LEPTOS_BUILD := cargo leptos build --split $(LIB_CARGO_ARGS)
+# Node tools pinned in end2end/package.json: Playwright, and binaryen's
+# wasm-opt for release builds (Debian's binaryen 108 emits a module that
+# Chromium refuses, so the registry's is used on every machine).
+NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 
 # Tools are installed with rustup's own compiler, and only when missing.
 tools: target/toolchain.mk
@@ -44,15 +50,23 @@ tools: target/toolchain.mk
 	@command -v git >/dev/null || (apt-get update -qq && apt-get install -y -qq git)
 
 build: tools
-	cargo leptos build $(LIB_CARGO_ARGS)
+	$(LEPTOS_BUILD)
+
+# The production build, self-contained in target/release: the binary, the
+# asset hashes next to it and the site (content-hashed, precompressed).
+release: tools node-tools
+	PATH="$(NODE_BIN):$$PATH" LEPTOS_SITE_ROOT=target/release/site $(LEPTOS_BUILD) --release --precompress
 
 run: build
 	./target/debug/berth demo init --if-missing
 	./target/debug/berth serve
 
-browser:
+node-tools:
+	@test -x $(NODE_BIN)/wasm-opt && test -d end2end/node_modules/@playwright/test || \
+	  (cd end2end && npm ci --no-audit --no-fund)
+
+browser: node-tools
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
-	@cd end2end && (test -d node_modules/@playwright/test || npm ci --no-audit --no-fund)
 
 lint: target/toolchain.mk
 	cargo fmt --all -- --check
@@ -69,9 +83,10 @@ e2e: build browser
 
 test: lint unit e2e
 
-bench: tools
-	cargo leptos build --release $(LIB_CARGO_ARGS)
+# The production build, checked in Chromium, then measured.
+bench: release browser
 	@command -v wrk >/dev/null && command -v bc >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk bc curl)
+	cd end2end && E2E_PORT=$(E2E_PORT) E2E_BUILD=release npx playwright test
 	./end2end/bench.sh
 	@echo "== 100 promotions at once against one bare repository (release build)"
 	cargo test --release -p berth --test concurrency -- --nocapture 2>&1 | grep -E "promotions landed|test result"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: 1,000 sandboxes and 60 services x 4 environments, served by
-# the release build; reports latency of `/` under 50 connections and the
+# the production build (site and asset hashes beside the binary); reports
+# the first-load bytes of `/`, latency of `/` under 50 connections and the
 # server's peak RSS. Loopback only; bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,6 @@ PORT=${BENCH_PORT:-3200}
 DURATION=${BENCH_DURATION:-15s}
 export BERTH_DATA_DIR=target/bench-data
 export BERTH_LISTEN="127.0.0.1:$PORT"
-export LEPTOS_SITE_ROOT=target/site
 export RUST_LOG=warn
 BIN=./target/release/berth
 
@@ -28,6 +28,26 @@ done
 echo "first snapshot (clone + index) ready in $(echo "$(date +%s.%N) - $start" | bc) s"
 size=$(curl -fs "http://$BERTH_LISTEN/" | wc -c)
 echo "overview page: $size bytes"
+
+# What a browser downloads on a first visit to `/`, as sent to one that
+# accepts brotli: the page, the CSS and JS it links, the JS those import
+# and the wasm module.
+first_load() {
+  local base="http://$BERTH_LISTEN" total=0 bytes url
+  local html assets
+  html=$(curl -fs --compressed "$base/")
+  assets=$(grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' <<<"$html" | sort -u)
+  for url in $(grep -E '\.js$' <<<"$assets"); do
+    assets+=$'\n'$(curl -fs --compressed "$base$url" | grep -oE '__wasm_split\.[A-Za-z0-9_-]+\.js' | sort -u | sed 's|^|/pkg/|')
+  done
+  for url in / $(sort -u <<<"$assets"); do
+    bytes=$(curl -fs -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$base$url")
+    printf '  %8d  %s\n' "$bytes" "$url"
+    total=$((total + bytes))
+  done
+  echo "first load of / (Accept-Encoding: br, gzip): $total bytes ($((total / 1024)) KiB)"
+}
+first_load
 
 # Latency under 50 connections; prints "label: p50 …, p99 …, req/s".
 measure() {

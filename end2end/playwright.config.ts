@@ -33,6 +33,6 @@ export default defineConfig({
     url: `${baseURL}/readyz`,
     timeout: 120_000,
     reuseExistingServer: false,
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), E2E_BUILD: process.env.E2E_BUILD ?? "debug" },
   },
 });

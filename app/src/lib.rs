@@ -14,17 +14,17 @@ mod pages;
 pub mod ports;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
-use api::{RefreshAction, RefreshNow, Session};
+use api::Session;
 use components::ViewerBar;
 use pages::{
-    AuditPage, DeleteSandboxPage, EnvironmentPage, LoginPage, NewSandboxPage, NotFound,
-    OverviewPage, PromotePage, SandboxPage, SandboxesPage, TokensPage,
+    AuditRoute, DeleteSandboxRoute, EnvironmentRoute, LoginRoute, NewSandboxRoute, NotFound,
+    OverviewPage, PromoteRoute, SandboxRoute, SandboxesRoute, TokensRoute,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,6 +34,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Both follow cargo-leptos' content-hashed names when the
+                // build has them (see `hash-files` in Cargo.toml).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
@@ -48,10 +51,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(RefreshAction(ServerAction::<RefreshNow>::new()));
     provide_context(Session::new());
     // Every route waits for its data before sending HTML, so pages are
-    // complete without JavaScript.
+    // complete without JavaScript. The overview is in the main wasm module;
+    // every other page is a chunk of its own, loaded when it is visited.
     let ssr = SsrMode::Async;
     // Effects run only in the browser: this marks the page as interactive,
     // for people (styles) and for the browser tests.
@@ -61,7 +64,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/berth.css"/>
         <Title formatter=|text| format!("{text} · Berth")/>
         <Router>
             <header class="top">
@@ -78,15 +80,15 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=OverviewPage ssr=ssr.clone()/>
-                    <Route path=path!("/env/:name") view=EnvironmentPage ssr=ssr.clone()/>
-                    <Route path=path!("/sandboxes") view=SandboxesPage ssr=ssr.clone()/>
-                    <Route path=path!("/sandboxes/new") view=NewSandboxPage ssr=ssr.clone()/>
-                    <Route path=path!("/sandboxes/:name") view=SandboxPage ssr=ssr.clone()/>
-                    <Route path=path!("/sandboxes/:name/delete") view=DeleteSandboxPage ssr=ssr.clone()/>
-                    <Route path=path!("/promote") view=PromotePage ssr=ssr.clone()/>
-                    <Route path=path!("/audit") view=AuditPage ssr=ssr.clone()/>
-                    <Route path=path!("/tokens") view=TokensPage ssr=ssr.clone()/>
-                    <Route path=path!("/login") view=LoginPage ssr/>
+                    <Route path=path!("/env/:name") view={Lazy::<EnvironmentRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes") view={Lazy::<SandboxesRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes/new") view={Lazy::<NewSandboxRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes/:name") view={Lazy::<SandboxRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/sandboxes/:name/delete") view={Lazy::<DeleteSandboxRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/promote") view={Lazy::<PromoteRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr/>
                 </Routes>
             </main>
         </Router>
@@ -97,5 +99,6 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy routes (the pages in chunks of their own) need the async hydration.
+    leptos::mount::hydrate_lazy(App);
 }

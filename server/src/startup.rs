@@ -1,6 +1,6 @@
 //! Wiring: from a config to a running server.
 
-use std::sync::Arc;
+use std::{path::Path, sync::Arc};
 
 use leptos::prelude::LeptosOptions;
 
@@ -14,15 +14,32 @@ use crate::{
     store::{AccessStore, SqliteStore, Store},
 };
 
-/// Where cargo-leptos put the compiled site; `LEPTOS_SITE_ROOT` overrides.
 fn leptos_options(config: &Config) -> LeptosOptions {
-    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
     LeptosOptions::builder()
         .output_name("berth")
-        .site_root(site_root)
+        .site_root(site_root(beside_binary.as_deref()))
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
+        // cargo-leptos writes the assets' content hashes next to the binary
+        // it builds; Leptos links `berth.<hash>.wasm` only when told so.
+        .hash_files(beside_binary.is_some_and(|dir| dir.join("hash.txt").is_file()))
         .build()
+}
+
+/// The compiled site: `LEPTOS_SITE_ROOT`, else a `site` directory next to
+/// the binary (the production build's layout), else cargo-leptos' default.
+fn site_root(beside_binary: Option<&Path>) -> String {
+    if let Ok(root) = std::env::var("LEPTOS_SITE_ROOT") {
+        return root;
+    }
+    beside_binary
+        .map(|dir| dir.join("site"))
+        .filter(|site| site.is_dir())
+        .map(|site| site.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "target/site".into())
 }
 
 /// Opens the database and builds the state; does not read git yet.

@@ -65,11 +65,11 @@ fn has_encoded_control(text: &str) -> bool {
     })
 }
 
-/// The page-wide session actions; the viewer is re-read after each.
+/// The page-wide sign-in action; the viewer is re-read after it. Signing
+/// out is a plain form that reloads the page.
 #[derive(Clone, Copy)]
 pub struct Session {
     pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
     pub viewer: Resource<Result<Viewer, BerthError>>,
 }
 
@@ -80,16 +80,8 @@ pub fn session() -> Session {
 impl Session {
     pub fn new() -> Session {
         let login = ServerAction::<Login>::new();
-        let logout = ServerAction::<Logout>::new();
-        let viewer = Resource::new(
-            move || (login.version().get(), logout.version().get()),
-            |_| get_viewer(),
-        );
-        Session {
-            login,
-            logout,
-            viewer,
-        }
+        let viewer = Resource::new(move || login.version().get(), |_| get_viewer());
+        Session { login, viewer }
     }
 }
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::refresh_action,
+    api::RefreshNow,
     components::WithViewer,
     format::{ago, short_sha},
     model::Freshness,
@@ -10,7 +10,9 @@ use crate::{
 /// The demo notice, "as of commit …, n s ago" per repository, and Refresh.
 #[component]
 pub fn FreshnessBar(freshness: Freshness) -> impl IntoView {
-    let refresh = refresh_action();
+    // A plain form, with or without JavaScript: the server fetches, then
+    // sends the browser back to this page, rendered from the new data.
+    let refresh = <RefreshNow as leptos::server_fn::ServerFn>::PATH;
     let now = freshness.now;
     view! {
         {freshness.banner.map(|text| view! { <div class="banner" role="note">{text}</div> })}
@@ -50,13 +52,9 @@ pub fn FreshnessBar(freshness: Freshness) -> impl IntoView {
                     .is_some()
                     .then(|| {
                         view! {
-                            <ActionForm action=refresh attr:class="refresh">
-                                <button type="submit" disabled=move || refresh.pending().get()>
-                                    {move || {
-                                        if refresh.pending().get() { "Refreshing…" } else { "Refresh" }
-                                    }}
-                                </button>
-                            </ActionForm>
+                            <form method="post" action=refresh class="refresh">
+                                <button type="submit">"Refresh"</button>
+                            </form>
                         }
                     })
             }/>

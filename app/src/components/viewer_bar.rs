@@ -2,12 +2,15 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::WithViewer;
-use crate::api::session;
+use crate::api::Logout;
 
 /// Top right of every page: who is signed in, and the way in or out.
 #[component]
 pub fn ViewerBar() -> impl IntoView {
-    let logout = session().logout;
+    // Plain forms, with or without JavaScript: signing out reloads the page,
+    // so nothing personal stays on screen, and the main wasm module carries
+    // no client for it.
+    let logout = <Logout as leptos::server_fn::ServerFn>::PATH;
     view! {
         <div class="viewer">
             <WithViewer render=move |viewer| match viewer.user {
@@ -22,10 +25,10 @@ pub fn ViewerBar() -> impl IntoView {
                             .local_login
                             .then(|| {
                                 view! {
-                                    <ActionForm action=logout attr:class="inline">
+                                    <form method="post" action=logout class="inline">
                                         <button type="submit" class="link">"Sign out"</button>
-                                    </ActionForm>
-                                    <ActionForm action=logout attr:class="inline">
+                                    </form>
+                                    <form method="post" action=logout class="inline">
                                         <input type="hidden" name="everywhere" value="true"/>
                                         <button
                                             type="submit"
@@ -34,7 +37,7 @@ pub fn ViewerBar() -> impl IntoView {
                                         >
                                             "Sign out everywhere"
                                         </button>
-                                    </ActionForm>
+                                    </form>
                                 }
                             })}
                     }

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
-    api::{get_environment, refresh_action},
+    api::get_environment,
     components::{ChangeLine, FreshnessBar, Loaded, ProblemList},
     format::{ago, short_sha},
     model::EnvironmentDetail,
@@ -12,15 +12,9 @@ use crate::{
 #[component]
 pub fn EnvironmentPage() -> impl IntoView {
     let params = use_params_map();
-    let refresh = refresh_action();
     let detail = Resource::new(
-        move || {
-            (
-                params.read().get("name").unwrap_or_default(),
-                refresh.version().get(),
-            )
-        },
-        |(name, _)| get_environment(name),
+        move || params.read().get("name").unwrap_or_default(),
+        get_environment,
     );
     view! {
         <Title text="Environment"/>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
-    api::{get_overview, refresh_action},
+    api::get_overview,
     components::{
         EnvLane, FreshnessBar, GridShortcuts, Loaded, ProblemList, SandboxLaneCard, ServiceGrid,
         WithViewer,
@@ -15,8 +15,7 @@ use crate::{
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let refresh = refresh_action();
-    let overview = Resource::new(move || refresh.version().get(), |_| get_overview());
+    let overview = Resource::new(|| (), |_| get_overview());
     view! {
         <Title text="Overview"/>
         <Loaded data=overview render=|overview| view! { <OverviewBody overview/> }/>

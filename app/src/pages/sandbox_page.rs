@@ -6,7 +6,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{get_sandbox, refresh_action},
+    api::get_sandbox,
     components::{ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList, WithViewer},
     format::{ago, short_sha},
     model::SandboxDetail,
@@ -15,15 +15,9 @@ use crate::{
 #[component]
 pub fn SandboxPage() -> impl IntoView {
     let params = use_params_map();
-    let refresh = refresh_action();
     let detail = Resource::new(
-        move || {
-            (
-                params.read().get("name").unwrap_or_default(),
-                refresh.version().get(),
-            )
-        },
-        |(name, _)| get_sandbox(name),
+        move || params.read().get("name").unwrap_or_default(),
+        get_sandbox,
     );
     view! {
         <Title text="Sandbox"/>

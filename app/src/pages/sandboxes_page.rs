@@ -6,7 +6,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{list_sandboxes, refresh_action},
+    api::list_sandboxes,
     components::{FreshnessBar, Loaded, ProblemList},
     format::ago,
     model::SandboxList,
@@ -15,15 +15,9 @@ use crate::{
 #[component]
 pub fn SandboxesPage() -> impl IntoView {
     let query = use_query_map();
-    let refresh = refresh_action();
     let list = Resource::new(
-        move || {
-            (
-                query.read().get("q").unwrap_or_default(),
-                refresh.version().get(),
-            )
-        },
-        |(q, _)| list_sandboxes(q),
+        move || query.read().get("q").unwrap_or_default(),
+        list_sandboxes,
     );
     let deleted = move || {
         query.read().get("deleted").map(|name| {
