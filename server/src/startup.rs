@@ -20,7 +20,10 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .and_then(|exe| exe.parent().map(Path::to_path_buf));
     LeptosOptions::builder()
         .output_name("berth")
-        .site_root(site_root(beside_binary.as_deref()))
+        .site_root(site_root(
+            std::env::var("LEPTOS_SITE_ROOT").ok(),
+            beside_binary.as_deref(),
+        ))
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         // cargo-leptos writes the assets' content hashes next to the binary
@@ -31,8 +34,8 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The compiled site: `LEPTOS_SITE_ROOT`, else a `site` directory next to
 /// the binary (the production build's layout), else cargo-leptos' default.
-fn site_root(beside_binary: Option<&Path>) -> String {
-    if let Ok(root) = std::env::var("LEPTOS_SITE_ROOT") {
+fn site_root(from_env: Option<String>, beside_binary: Option<&Path>) -> String {
+    if let Some(root) = from_env {
         return root;
     }
     beside_binary
@@ -110,4 +113,25 @@ pub async fn run(config: Config) -> Result<()> {
     crate::http::serve_with(listener, crate::http::router(state), limits)
         .await
         .map_err(|e| Error::Unavailable(format!("the server stopped: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::site_root;
+
+    #[test]
+    fn the_site_beside_the_binary_wins_unless_the_environment_names_one() {
+        let release = tempfile::tempdir().unwrap();
+        std::fs::create_dir(release.path().join("site")).unwrap();
+        let beside = release.path().join("site").to_string_lossy().into_owned();
+        assert_eq!(site_root(None, Some(release.path())), beside);
+        assert_eq!(
+            site_root(Some("/srv/berth/site".into()), Some(release.path())),
+            "/srv/berth/site"
+        );
+        // A debug build has no site beside it: cargo-leptos' default.
+        let debug = tempfile::tempdir().unwrap();
+        assert_eq!(site_root(None, Some(debug.path())), "target/site");
+        assert_eq!(site_root(None, None), "target/site");
+    }
 }
