@@ -15,8 +15,11 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+mod clusters;
+
 pub use crate::auth::config::AuthConfig;
 use crate::gitops::sandbox_edit::KeyPolicy;
+pub use clusters::ClusterConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +71,9 @@ pub struct Config {
     pub committer: Committer,
     #[serde(default)]
     pub auth: AuthConfig,
+    /// Where live state comes from; none: git only.
+    #[serde(default)]
+    pub clusters: Vec<ClusterConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -389,6 +395,10 @@ impl Config {
         }
         if self.git_timeout_secs == 0 {
             return Err("git_timeout_secs must be at least 1".into());
+        }
+        unique("cluster", self.clusters.iter().map(|c| &c.name))?;
+        if let Some(problem) = self.clusters.iter().find_map(ClusterConfig::problem) {
+            return Err(problem);
         }
         Ok(())
     }

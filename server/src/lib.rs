@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod auth;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -64,3 +64,30 @@ fn token_is_read_from_its_reference() {
     };
     assert!(missing.token().is_err());
 }
+
+#[test]
+fn clusters_are_optional_and_each_needs_one_way_in() {
+    assert!(Config::from_toml(MINIMAL).unwrap().clusters.is_empty());
+    let one = format!("{MINIMAL}[[clusters]]\nname = \"main\"\nkubeconfig = \"/etc/berth/kubeconfig\"\nnamespaces = [\"dev\"]\n");
+    let config = Config::from_toml(&one).unwrap();
+    assert_eq!(config.clusters[0].argocd_namespace, "argocd");
+    assert_eq!(config.clusters[0].namespaces, ["dev"]);
+
+    let neither = format!("{MINIMAL}[[clusters]]\nname = \"main\"\n");
+    let error = Config::from_toml(&neither).unwrap_err().to_string();
+    assert!(
+        error.contains("`kubeconfig` (a path) or `in_cluster = true`"),
+        "{error}"
+    );
+    let both =
+        format!("{MINIMAL}[[clusters]]\nname = \"main\"\nkubeconfig = \"k\"\nin_cluster = true\n");
+    assert!(Config::from_toml(&both)
+        .unwrap_err()
+        .to_string()
+        .contains("choose one"));
+    let twice = format!("{one}[[clusters]]\nname = \"main\"\nin_cluster = true\n");
+    assert!(Config::from_toml(&twice)
+        .unwrap_err()
+        .to_string()
+        .contains("cluster `main` is configured twice"));
+}

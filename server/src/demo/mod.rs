@@ -2,6 +2,7 @@
 //! days of history by several people) and a config that points at it.
 //! Nothing else in Berth knows that it is looking at a demo.
 
+pub mod cluster;
 mod content;
 
 use std::{

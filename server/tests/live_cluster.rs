@@ -1,0 +1,338 @@
+//! Berth's cluster watches against the demo cluster, through kube-rs and a
+//! kubeconfig exactly as against a real API server: objects arrive, changes
+//! follow within a second, lists come in pages, an outage is reported as
+//! stale and heals by itself, an expired resource version (410) makes the
+//! watch relist, and patches change only what they name.
+
+use std::time::{Duration, Instant};
+
+use berth::{
+    cluster::{self, Application, ClusterState, Live},
+    config::ClusterConfig,
+    demo::cluster::{DemoCluster, Options, APPLICATION, POD},
+};
+use kube::{
+    api::{Patch, PatchParams},
+    Api,
+};
+use serde_json::{json, Value};
+
+const TOKEN: &str = "test-token";
+
+fn application(name: &str, sync: &str, health: &str) -> Value {
+    json!({
+        "metadata": { "name": name, "namespace": "argocd", "labels": { "team": "photos" } },
+        "spec": {
+            "project": "default",
+            "destination": { "server": "https://kubernetes.default.svc", "namespace": "dev" },
+            "source": {
+                "repoURL": "https://git.example/charts.git",
+                "path": "charts/photo-api",
+                "helm": { "parameters": [
+                    { "name": "replicaCount", "value": "2" },
+                    { "name": "image.tag", "value": "main-1a2b3c4" }
+                ] }
+            }
+        },
+        "status": {
+            "sync": { "status": sync, "revision": "1a2b3c4d" },
+            "health": { "status": health },
+            "summary": { "images": ["registry.example/photo-api:main-1a2b3c4"] }
+        }
+    })
+}
+
+fn pod(name: &str) -> Value {
+    json!({ "metadata": { "name": name, "namespace": "sandboxes" }, "status": { "phase": "Running" } })
+}
+
+struct Setup {
+    cluster: DemoCluster,
+    config: ClusterConfig,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(options: Options, token: &str) -> Setup {
+    let cluster = DemoCluster::start(0, TOKEN, options).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    cluster
+        .write_kubeconfig(&kubeconfig, "demo", token)
+        .unwrap();
+    let config = ClusterConfig {
+        name: "demo".into(),
+        kubeconfig: Some(kubeconfig),
+        context: Some("demo".into()),
+        in_cluster: false,
+        argocd_namespace: "argocd".into(),
+        namespaces: vec!["sandboxes".into()],
+    };
+    Setup {
+        cluster,
+        config,
+        _dir: dir,
+    }
+}
+
+/// Polls until `check` holds; fails the test with `what` after `limit`.
+async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "not within {limit:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn app_status(live: &Live, name: &str) -> Option<(String, String)> {
+    let cluster = live.cluster("demo")?;
+    let app = cluster
+        .applications
+        .state()
+        .into_iter()
+        .find(|a| a.metadata.name.as_deref() == Some(name))?;
+    let status = app.status.clone()?;
+    Some((status.sync?.status, status.health?.status))
+}
+
+#[tokio::test]
+async fn applications_arrive_and_their_changes_follow_within_a_second() {
+    let setup = setup(Options::default(), TOKEN).await;
+    let store = setup.cluster.objects();
+    store.put(
+        APPLICATION,
+        application("photo-api-dev", "Synced", "Healthy"),
+    );
+    let live = cluster::start(std::slice::from_ref(&setup.config)).await;
+    eventually(Duration::from_secs(5), "the cluster is live", || {
+        live.clusters[0].state() == ClusterState::Live
+    })
+    .await;
+    assert_eq!(
+        app_status(&live, "photo-api-dev"),
+        Some(("Synced".into(), "Healthy".into()))
+    );
+
+    store
+        .update(APPLICATION, "argocd", "photo-api-dev", |mut app| {
+            app["status"]["sync"]["status"] = json!("OutOfSync");
+            app["status"]["health"]["status"] = json!("Degraded");
+            Ok(app)
+        })
+        .unwrap();
+    eventually(Duration::from_secs(1), "the degraded status", || {
+        app_status(&live, "photo-api-dev") == Some(("OutOfSync".into(), "Degraded".into()))
+    })
+    .await;
+
+    // Managed fields are not kept: memory stays flat with many objects.
+    store
+        .update(APPLICATION, "argocd", "photo-api-dev", |mut app| {
+            app["metadata"]["managedFields"] =
+                json!([{ "manager": "argocd-controller", "operation": "Update" }]);
+            app["metadata"]["labels"]["touched"] = json!("yes");
+            Ok(app)
+        })
+        .unwrap();
+    let cluster = live.cluster("demo").unwrap();
+    eventually(Duration::from_secs(1), "the relabelled application", || {
+        cluster.applications.state().iter().any(|a| {
+            a.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key("touched"))
+        })
+    })
+    .await;
+    assert!(cluster
+        .applications
+        .state()
+        .iter()
+        .all(|a| a.metadata.managed_fields.is_none()));
+}
+
+#[tokio::test]
+async fn an_outage_is_stale_then_heals_and_an_expired_version_relists_to_a_consistent_store() {
+    let mut setup = setup(Options::default(), TOKEN).await;
+    let store = std::sync::Arc::clone(setup.cluster.objects());
+    for i in 0..3 {
+        store.put(POD, pod(&format!("sandbox-{i}")));
+    }
+    store.put(APPLICATION, application("sandbox-0", "Synced", "Healthy"));
+    let live = cluster::start(std::slice::from_ref(&setup.config)).await;
+    let cluster = std::sync::Arc::clone(&live.clusters[0]);
+    eventually(Duration::from_secs(5), "the cluster is live", || {
+        cluster.state() == ClusterState::Live
+    })
+    .await;
+    assert_eq!(cluster.pods[0].state().len(), 3);
+
+    setup.cluster.stop();
+    // While it is away: a pod goes, one comes, and the change log is
+    // compacted, so the watches' resource version is too old to resume.
+    store.delete(POD, "sandboxes", "sandbox-1");
+    store.put(POD, pod("sandbox-9"));
+    store.compact();
+    eventually(
+        Duration::from_secs(10),
+        "the cluster reported stale",
+        || matches!(cluster.state(), ClusterState::Stale { .. }),
+    )
+    .await;
+    // The last known state stays.
+    assert_eq!(cluster.pods[0].state().len(), 3);
+    assert_eq!(
+        app_status(&live, "sandbox-0"),
+        Some(("Synced".into(), "Healthy".into()))
+    );
+
+    setup.cluster.resume().await.unwrap();
+    eventually(Duration::from_secs(40), "the cluster live again", || {
+        cluster.state() == ClusterState::Live
+    })
+    .await;
+    eventually(
+        Duration::from_secs(5),
+        "the store matching the cluster",
+        || {
+            let mut names: Vec<String> = cluster.pods[0]
+                .state()
+                .iter()
+                .filter_map(|p| p.metadata.name.clone())
+                .collect();
+            names.sort();
+            names == ["sandbox-0", "sandbox-2", "sandbox-9"]
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn lists_come_in_pages_and_an_idle_watch_sees_the_next_change() {
+    let options = Options {
+        bookmark_every: Duration::from_millis(200),
+        ..Options::default()
+    };
+    let setup = setup(options, TOKEN).await;
+    let store = setup.cluster.objects();
+    // More than one page of 500.
+    for i in 0..1_200 {
+        store.put(POD, pod(&format!("pod-{i:04}")));
+    }
+    let live = cluster::start(std::slice::from_ref(&setup.config)).await;
+    let cluster = &live.clusters[0];
+    eventually(Duration::from_secs(10), "all pods listed", || {
+        cluster.pods[0].state().len() == 1_200
+    })
+    .await;
+    // Other kinds change meanwhile; the pod watch sees only bookmarks.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for i in 0..5 {
+        store.put(
+            APPLICATION,
+            application(&format!("app-{i}"), "Synced", "Healthy"),
+        );
+    }
+    store.put(POD, pod("pod-new"));
+    eventually(Duration::from_secs(1), "the new pod", || {
+        cluster.pods[0].state().len() == 1_201
+    })
+    .await;
+    assert_eq!(cluster.state(), ClusterState::Live);
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_reported_not_fatal() {
+    let setup = setup(Options::default(), "not-the-token").await;
+    let live = cluster::start(std::slice::from_ref(&setup.config)).await;
+    let cluster = &live.clusters[0];
+    eventually(Duration::from_secs(5), "the failure reported", || {
+        matches!(cluster.state(), ClusterState::Stale { .. })
+    })
+    .await;
+    let ClusterState::Stale { error, .. } = cluster.state() else {
+        unreachable!()
+    };
+    assert!(
+        error.contains("Unauthorized") || error.contains("401"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_json_patch_changes_only_the_image_tag_and_a_failed_test_changes_nothing() {
+    let setup = setup(Options::default(), TOKEN).await;
+    let store = setup.cluster.objects();
+    let before = store.put(
+        APPLICATION,
+        application("photo-api-stg-1", "Synced", "Healthy"),
+    );
+    let client = cluster::client(&setup.config).await.unwrap();
+    let api: Api<Application> = Api::namespaced(client, "argocd");
+
+    let patch: json_patch::Patch = serde_json::from_value(json!([
+        { "op": "test", "path": "/spec/source/helm/parameters/1/name", "value": "image.tag" },
+        { "op": "replace", "path": "/spec/source/helm/parameters/1/value", "value": "main-9f8e7d6" }
+    ]))
+    .unwrap();
+    let patched = api
+        .patch(
+            "photo-api-stg-1",
+            &PatchParams::default(),
+            &Patch::Json::<()>(patch),
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        patched.metadata.resource_version,
+        before["metadata"]["resourceVersion"]
+            .as_str()
+            .map(String::from)
+    );
+    let after = store.get(APPLICATION, "argocd", "photo-api-stg-1").unwrap();
+    let mut expected = before.clone();
+    expected["spec"]["source"]["helm"]["parameters"][1]["value"] = json!("main-9f8e7d6");
+    expected["metadata"]["resourceVersion"] = after["metadata"]["resourceVersion"].clone();
+    assert_eq!(after, expected, "only the tag (and the version) changed");
+
+    // The parameter moved: the guard fails, nothing is written.
+    let wrong: json_patch::Patch = serde_json::from_value(json!([
+        { "op": "test", "path": "/spec/source/helm/parameters/0/name", "value": "image.tag" },
+        { "op": "replace", "path": "/spec/source/helm/parameters/0/value", "value": "oops" }
+    ]))
+    .unwrap();
+    let error = api
+        .patch(
+            "photo-api-stg-1",
+            &PatchParams::default(),
+            &Patch::Json::<()>(wrong),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, kube::Error::Api(status) if status.code == 422),
+        "{error}"
+    );
+    assert_eq!(
+        store.get(APPLICATION, "argocd", "photo-api-stg-1").unwrap(),
+        after
+    );
+
+    // A merge patch from an older version is a conflict.
+    let stale = json!({ "metadata": { "resourceVersion": before["metadata"]["resourceVersion"] }, "spec": { "project": "other" } });
+    let error = api
+        .patch(
+            "photo-api-stg-1",
+            &PatchParams::default(),
+            &Patch::Merge(&stale),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, kube::Error::Api(status) if status.code == 409),
+        "{error}"
+    );
+    assert_eq!(
+        store.get(APPLICATION, "argocd", "photo-api-stg-1").unwrap(),
+        after
+    );
+}
