@@ -87,8 +87,12 @@ pub async fn build_state(config: Config) -> Result<AppState> {
         Arc::clone(&read_model),
         access,
     ));
+    // Watches start now and keep retrying on their own; an unreachable
+    // cluster never stops Berth from serving what git says.
+    let live = Arc::new(crate::cluster::start(&config.clusters).await);
     Ok(AppState {
         leptos_options: leptos_options(&config),
+        live,
         config,
         read_model,
         store,

@@ -6,7 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::{
-    actions::Actions, auth::Gatekeeper, config::Config, readmodel::ReadModel, store::Store,
+    actions::Actions, auth::Gatekeeper, cluster::Live, config::Config, readmodel::ReadModel,
+    store::Store,
 };
 
 #[derive(Clone, FromRef)]
@@ -17,4 +18,6 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub gatekeeper: Arc<Gatekeeper>,
     pub actions: Arc<Actions>,
+    /// What the clusters run; empty without `[[clusters]]`.
+    pub live: Arc<Live>,
 }

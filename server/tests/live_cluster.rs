@@ -4,6 +4,8 @@
 //! stale and heals by itself, an expired resource version (410) makes the
 //! watch relist, and patches change only what they name.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use berth::{
@@ -335,4 +337,61 @@ async fn a_json_patch_changes_only_the_image_tag_and_a_failed_test_changes_nothi
         store.get(APPLICATION, "argocd", "photo-api-stg-1").unwrap(),
         after
     );
+}
+
+#[tokio::test]
+async fn the_api_says_which_clusters_are_live_and_what_they_hold() {
+    let upstream = common::Upstream::new();
+    let without = common::Server::start(&upstream, false).await;
+    let none = without.json("/api/v1/clusters").await;
+    assert_eq!(none, json!({ "configured": false, "clusters": [] }));
+
+    let mut setup = setup(Options::default(), TOKEN).await;
+    setup.cluster.objects().put(
+        APPLICATION,
+        application("photo-api-dev", "Synced", "Healthy"),
+    );
+    setup.cluster.objects().put(POD, pod("sandbox-ann"));
+    let kubeconfig = setup.config.kubeconfig.clone().unwrap();
+    let extra = format!(
+        "[[clusters]]\nname = \"demo\"\nkubeconfig = {:?}\nnamespaces = [\"sandboxes\"]\n",
+        kubeconfig.display().to_string()
+    );
+    let server = common::Server::start_with(&upstream, false, &extra).await;
+    let mut body = json!(null);
+    eventually_async(
+        Duration::from_secs(5),
+        "the cluster live in the API",
+        async || {
+            body = server.json("/api/v1/clusters").await;
+            body["clusters"][0]["connection"]["state"] == "live"
+        },
+    )
+    .await;
+    assert_eq!(body["configured"], true);
+    assert_eq!(body["clusters"][0]["name"], "demo");
+    assert_eq!(body["clusters"][0]["applications"], 1);
+    assert_eq!(body["clusters"][0]["pods"], 1);
+
+    // Away: stale since a time, with the last known counts.
+    setup.cluster.stop();
+    eventually_async(
+        Duration::from_secs(10),
+        "the cluster stale in the API",
+        async || {
+            body = server.json("/api/v1/clusters").await;
+            body["clusters"][0]["connection"]["state"] == "stale"
+        },
+    )
+    .await;
+    assert!(body["clusters"][0]["connection"]["since"].as_i64().unwrap() > 0);
+    assert_eq!(body["clusters"][0]["applications"], 1);
+}
+
+async fn eventually_async(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < limit, "not within {limit:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

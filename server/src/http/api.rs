@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/environments", get(environments))
         .route("/services", get(services))
         .route("/sandboxes", get(sandboxes))
+        .route("/clusters", get(clusters))
         .merge(super::api_writes::routes())
         .fallback(|| async { ApiError(BerthError::NotFound("no such API route".into())) })
 }
@@ -37,6 +38,27 @@ impl From<BerthError> for ApiError {
     fn from(err: BerthError) -> Self {
         ApiError(err)
     }
+}
+
+/// Each configured cluster: whether Berth hears from it, and how many
+/// objects of each kind it knows (the last known ones while stale).
+async fn clusters(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let clusters: Vec<_> = state
+        .live
+        .clusters
+        .iter()
+        .map(|cluster| {
+            json!({
+                "name": cluster.name,
+                "connection": cluster.state(),
+                "applications": cluster.applications.state().len(),
+                "deployments": cluster.deployments.iter().map(|s| s.state().len()).sum::<usize>(),
+                "pods": cluster.pods.iter().map(|s| s.state().len()).sum::<usize>(),
+                "ingresses": cluster.ingresses.iter().map(|s| s.state().len()).sum::<usize>(),
+            })
+        })
+        .collect();
+    Json(json!({ "configured": !clusters.is_empty(), "clusters": clusters }))
 }
 
 #[derive(Serialize)]
