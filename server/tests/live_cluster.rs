@@ -395,3 +395,48 @@ async fn eventually_async(limit: Duration, what: &str, mut check: impl AsyncFnMu
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn each_continue_token_pages_through_its_own_list() {
+    let setup = setup(Options::default(), TOKEN).await;
+    let store = setup.cluster.objects();
+    for i in 0..3 {
+        store.put(POD, pod(&format!("pod-{i}")));
+        store.put(
+            APPLICATION,
+            application(&format!("app-{i}"), "Synced", "Healthy"),
+        );
+    }
+    let base = format!("http://{}", setup.cluster.addr());
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let request = client.get(format!("{base}{path}")).bearer_auth(TOKEN);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // Two lists cut at the same resource version.
+    let pods = get("/api/v1/namespaces/sandboxes/pods?limit=2".into()).await;
+    let apps =
+        get("/apis/argoproj.io/v1alpha1/namespaces/argocd/applications?limit=2".into()).await;
+    assert_eq!(
+        pods["metadata"]["resourceVersion"],
+        apps["metadata"]["resourceVersion"]
+    );
+    let token = pods["metadata"]["continue"].as_str().unwrap();
+    let rest = get(format!(
+        "/api/v1/namespaces/sandboxes/pods?limit=2&continue={token}"
+    ))
+    .await;
+    assert_eq!(rest["items"][0]["metadata"]["name"], "pod-2");
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["metadata"].get("continue").is_none());
+    // An unknown token is 410, as an expired one is on a real server.
+    let gone = client
+        .get(format!(
+            "{base}/api/v1/namespaces/sandboxes/pods?limit=2&continue=9.9:2"
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 410);
+}

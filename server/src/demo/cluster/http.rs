@@ -7,7 +7,10 @@
 use std::{
     collections::HashMap,
     convert::Infallible,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
@@ -48,7 +51,11 @@ pub struct Api {
     pub token: Arc<str>,
     pub bookmark_every: Duration,
     pages: Arc<Mutex<HashMap<String, Snapshot>>>,
+    next_list: Arc<AtomicU64>,
 }
+
+const SNAPSHOT_LIFE: Duration = Duration::from_secs(60);
+const MAX_SNAPSHOTS: usize = 64;
 
 /// The list a continue token pages through, kept a minute.
 #[derive(Clone)]
@@ -65,6 +72,7 @@ impl Api {
             token: token.into(),
             bookmark_every,
             pages: Arc::default(),
+            next_list: Arc::default(),
         }
     }
 }
@@ -191,46 +199,58 @@ fn list(
     params: &Params,
 ) -> Result<Value, Refusal> {
     // A continued list reads the snapshot its first page was cut from.
-    let (items, version, offset) = match params.continue_token.as_deref().filter(|t| !t.is_empty())
-    {
-        Some(token) => {
-            let mut pages = api.pages.lock().unwrap_or_else(|p| p.into_inner());
-            let (id, offset) = token
-                .rsplit_once(':')
-                .ok_or_else(|| bad_request("invalid continue token"))?;
-            let Snapshot { items, version, .. } = pages.get(id).cloned().ok_or(Refusal {
+    let (items, version, offset, id) =
+        match params.continue_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                let pages = api.pages.lock().unwrap_or_else(|p| p.into_inner());
+                let (id, offset) = token
+                    .rsplit_once(':')
+                    .ok_or_else(|| bad_request("invalid continue token"))?;
+                let Snapshot { items, version, .. } = pages.get(id).cloned().ok_or(Refusal {
                 code: 410,
                 reason: "Expired",
                 message:
                     "the provided continue parameter is too old to display a consistent list result"
                         .into(),
             })?;
-            pages.retain(|_, snapshot| snapshot.made.elapsed() < Duration::from_secs(60));
-            let offset = offset
-                .parse::<usize>()
-                .map_err(|_| bad_request("invalid continue token"))?;
-            (items, version, offset)
-        }
-        None => {
-            let (all, version) = api.store.list(kind, namespace);
-            let items: Vec<Value> = all.into_iter().filter(|o| filter.matches(o)).collect();
-            (Arc::new(items), version, 0)
-        }
-    };
+                let offset = offset
+                    .parse::<usize>()
+                    .map_err(|_| bad_request("invalid continue token"))?;
+                (items, version, offset, id.to_string())
+            }
+            None => {
+                let (all, version) = api.store.list(kind, namespace);
+                let items: Vec<Value> = all.into_iter().filter(|o| filter.matches(o)).collect();
+                let id = format!(
+                    "{version}.{}",
+                    api.next_list.fetch_add(1, Ordering::Relaxed)
+                );
+                (Arc::new(items), version, 0, id)
+            }
+        };
     let limit = params.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
     let end = offset.saturating_add(limit).min(items.len());
     let page: Vec<Value> = items.get(offset..end).unwrap_or_default().to_vec();
     let mut metadata = json!({ "resourceVersion": version.to_string() });
     if end < items.len() {
-        let id = format!("{version}-{}", api.store.version());
-        api.pages.lock().unwrap_or_else(|p| p.into_inner()).insert(
-            id.clone(),
-            Snapshot {
-                made: Instant::now(),
-                items: Arc::clone(&items),
-                version,
-            },
-        );
+        let mut pages = api.pages.lock().unwrap_or_else(|p| p.into_inner());
+        // Snapshots live a minute, and only so many at once: clients that
+        // never continue cannot make the server hold lists for ever.
+        pages.retain(|_, snapshot| snapshot.made.elapsed() < SNAPSHOT_LIFE);
+        if pages.len() >= MAX_SNAPSHOTS && !pages.contains_key(&id) {
+            if let Some(oldest) = pages
+                .iter()
+                .min_by_key(|(_, s)| s.made)
+                .map(|(k, _)| k.clone())
+            {
+                pages.remove(&oldest);
+            }
+        }
+        pages.entry(id.clone()).or_insert(Snapshot {
+            made: Instant::now(),
+            items: Arc::clone(&items),
+            version,
+        });
         metadata["continue"] = json!(format!("{id}:{end}"));
         metadata["remainingItemCount"] = json!(items.len() - end);
     }
