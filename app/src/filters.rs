@@ -3,11 +3,24 @@
 use crate::model::ServiceRow;
 
 /// The grid rows the overview filter keeps: `service` must match exactly
-/// when given, and some cell's branch must contain `branch` (any case).
-pub fn filter_rows(rows: &[ServiceRow], service: &str, branch: &str) -> Vec<ServiceRow> {
+/// when given, some cell's branch must contain `branch` (any case), and
+/// with `problems_only` some cell's live state must be a problem.
+pub fn filter_rows(
+    rows: &[ServiceRow],
+    service: &str,
+    branch: &str,
+    problems_only: bool,
+) -> Vec<ServiceRow> {
     let branch = branch.trim().to_lowercase();
     rows.iter()
         .filter(|row| service.is_empty() || row.service == service)
+        .filter(|row| {
+            !problems_only
+                || row
+                    .cells
+                    .iter()
+                    .any(|c| c.live.as_ref().is_some_and(|l| l.is_problem()))
+        })
         .filter(|row| {
             branch.is_empty()
                 || row.cells.iter().any(|c| {
@@ -23,7 +36,7 @@ pub fn filter_rows(rows: &[ServiceRow], service: &str, branch: &str) -> Vec<Serv
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Cell;
+    use crate::model::{Cell, LiveStatus};
 
     fn row(service: &str, branches: &[Option<&str>]) -> ServiceRow {
         ServiceRow {
@@ -36,6 +49,7 @@ mod tests {
                     branch_url: None,
                     is_default: false,
                     last_change: None,
+                    live: None,
                 })
                 .collect(),
         }
@@ -51,22 +65,40 @@ mod tests {
             row("app-a", &[Some("main"), Some("feature-Login")]),
             row("app-b", &[Some("main"), None]),
         ];
-        assert_eq!(services(&filter_rows(&rows, "", "")), ["app-a", "app-b"]);
-        assert_eq!(services(&filter_rows(&rows, "app-b", "")), ["app-b"]);
-        assert_eq!(services(&filter_rows(&rows, "", "login")), ["app-a"]);
         assert_eq!(
-            services(&filter_rows(&rows, "", "  LOGIN ")),
+            services(&filter_rows(&rows, "", "", false)),
+            ["app-a", "app-b"]
+        );
+        assert_eq!(services(&filter_rows(&rows, "app-b", "", false)), ["app-b"]);
+        assert_eq!(services(&filter_rows(&rows, "", "login", false)), ["app-a"]);
+        assert_eq!(
+            services(&filter_rows(&rows, "", "  LOGIN ", false)),
             ["app-a"],
             "the branch text is trimmed and matched in any case"
         );
-        assert!(filter_rows(&rows, "app-b", "login").is_empty());
+        assert!(filter_rows(&rows, "app-b", "login", false).is_empty());
         assert!(
-            filter_rows(&rows, "app", "").is_empty(),
+            filter_rows(&rows, "app", "", false).is_empty(),
             "the service must match exactly"
         );
         assert_eq!(
-            services(&filter_rows(&rows, "", "main")),
+            services(&filter_rows(&rows, "", "main", false)),
             ["app-a", "app-b"]
         );
+    }
+
+    #[test]
+    fn problems_only_keeps_rows_with_a_live_problem() {
+        let mut rows = vec![row("app-a", &[Some("main")]), row("app-b", &[Some("main")])];
+        rows[1].cells[0].live = Some(LiveStatus {
+            found: true,
+            sync: "Synced".into(),
+            health: "Degraded".into(),
+            drift: vec!["Degraded: CrashLoopBackOff".into()],
+            ..LiveStatus::default()
+        });
+        assert_eq!(services(&filter_rows(&rows, "", "", true)), ["app-b"]);
+        rows[1].cells[0].live.as_mut().unwrap().drift.clear();
+        assert!(filter_rows(&rows, "", "", true).is_empty());
     }
 }

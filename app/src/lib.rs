@@ -8,6 +8,7 @@ pub mod error;
 pub mod filters;
 pub mod format;
 pub mod links;
+pub mod live;
 pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -52,6 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Session::new());
+    live::provide_live_feed();
     // Every route waits for its data before sending HTML, so pages are
     // complete without JavaScript. The overview is in the main wasm module;
     // every other page is a chunk of its own, loaded when it is visited.

@@ -74,6 +74,13 @@ pub struct Config {
     /// Where live state comes from; none: git only.
     #[serde(default)]
     pub clusters: Vec<ClusterConfig>,
+    /// Whether `/readyz` fails while a cluster is not live.
+    #[serde(default)]
+    pub ready_needs_clusters: bool,
+    /// An environment's Argo CD Application for a service; `{service}`
+    /// and `{env}` are filled in.
+    #[serde(default = "default_application")]
+    pub application_template: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +181,12 @@ pub struct EnvironmentConfig {
     /// everyone may write Dev and only qa and admin may write Stg.
     #[serde(default)]
     pub writers: Option<Vec<Role>>,
+    /// The `[[clusters]]` entry it runs on; the first one by default.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// Its Argo CD Application names, if not `application_template`'s.
+    #[serde(default)]
+    pub application_template: Option<String>,
 }
 
 impl EnvironmentConfig {
@@ -214,6 +227,12 @@ pub struct SandboxConfig {
     /// Which SSH keys a new sandbox may carry.
     #[serde(default)]
     pub keys: KeyPolicy,
+    /// The `[[clusters]]` entry sandboxes run on; the first one by default.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// A sandbox's Argo CD Application; `{name}` is filled in.
+    #[serde(default = "default_sandbox_application")]
+    pub application_template: String,
 }
 
 impl Default for SandboxConfig {
@@ -225,6 +244,8 @@ impl Default for SandboxConfig {
             url_template: default_url_template(),
             ssh_command_template: default_ssh_template(),
             keys: KeyPolicy::default(),
+            cluster: None,
+            application_template: default_sandbox_application(),
         }
     }
 }
@@ -256,6 +277,12 @@ fn default_main() -> String {
 fn default_branch_url() -> String {
     "{repo_url}/tree/{branch}".into()
 }
+fn default_application() -> String {
+    "{service}-{env}".into()
+}
+fn default_sandbox_application() -> String {
+    "sandbox-{name}".into()
+}
 fn default_sandbox_dir() -> String {
     "sandboxes".into()
 }
@@ -276,6 +303,8 @@ fn default_environments() -> Vec<EnvironmentConfig> {
         file: file.map(str::to_string),
         repository: None,
         writers: None,
+        cluster: None,
+        application_template: None,
     };
     vec![
         env("prod", "Prod", EnvironmentKind::Prod, None),
@@ -396,11 +425,7 @@ impl Config {
         if self.git_timeout_secs == 0 {
             return Err("git_timeout_secs must be at least 1".into());
         }
-        unique("cluster", self.clusters.iter().map(|c| &c.name))?;
-        if let Some(problem) = self.clusters.iter().find_map(ClusterConfig::problem) {
-            return Err(problem);
-        }
-        Ok(())
+        self.check_clusters()
     }
 }
 

@@ -135,6 +135,16 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config_path: Option<PathBuf>) -> Result<(), Error> {
     let config = Config::load(config_path.as_deref())?;
     telemetry::init(config.log_format);
+    // The embedded demo brings its clusters along; Berth reaches them
+    // through their kubeconfig like any others.
+    let _demo_clusters = match config_path {
+        None => Some(
+            demo::start_clusters(&config)
+                .await
+                .map_err(Error::Unavailable)?,
+        ),
+        Some(_) => None,
+    };
     startup::run(config).await
 }
 

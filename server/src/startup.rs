@@ -90,6 +90,7 @@ pub async fn build_state(config: Config) -> Result<AppState> {
     // Watches start now and keep retrying on their own; an unreachable
     // cluster never stops Berth from serving what git says.
     let live = Arc::new(crate::cluster::start(&config.clusters).await);
+    read_model.spawn_live(Arc::clone(&live));
     Ok(AppState {
         leptos_options: leptos_options(&config),
         live,

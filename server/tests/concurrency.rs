@@ -95,7 +95,9 @@ async fn a_hundred_promotions_at_once_all_land() {
             while !done.load(Ordering::SeqCst) {
                 push_unrelated(&bare, &clone, n);
                 n += 1;
-                std::thread::sleep(std::time::Duration::from_millis(100));
+                // A push every 0.3 s races every wave without starving a
+                // writer whose fetch-and-push takes longer on a loaded machine.
+                std::thread::sleep(std::time::Duration::from_millis(300));
             }
             n
         })

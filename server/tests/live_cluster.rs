@@ -68,6 +68,7 @@ async fn setup(options: Options, token: &str) -> Setup {
         in_cluster: false,
         argocd_namespace: "argocd".into(),
         namespaces: vec!["sandboxes".into()],
+        instance_label: "app.kubernetes.io/instance".into(),
     };
     Setup {
         cluster,

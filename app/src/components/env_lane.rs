@@ -30,7 +30,7 @@ pub fn EnvLane(summary: EnvironmentSummary, now: i64) -> impl IntoView {
                 .then(|| {
                     view! {
                         <A href=format!("/promote?env={}", summary.name) attr:class="lane-action">
-                            "CommitSummary branches"
+                            "Promote branches"
                         </A>
                     }
                 })}
@@ -50,8 +50,22 @@ pub fn EnvLane(summary: EnvironmentSummary, now: i64) -> impl IntoView {
                 })}
             {(problems > 0)
                 .then(|| view! { <p class="lane-problems">{format!("{problems} problem(s) in {}", summary.file.unwrap_or_default())}</p> })}
+            <LiveProblems count=summary.live_problems/>
         </section>
     }
+}
+
+/// How many of a lane's Applications need looking at, linked to them.
+#[component]
+fn LiveProblems(count: usize, #[prop(optional, into)] href: Option<String>) -> impl IntoView {
+    let href = href.unwrap_or_else(|| "/?problems=1".into());
+    (count > 0).then(|| {
+        view! {
+            <p class="live-problems">
+                <a href=href>{format!("{count} live problem(s)")}</a>
+            </p>
+        }
+    })
 }
 
 #[component]
@@ -63,6 +77,7 @@ pub fn SandboxLaneCard(lane: SandboxLane, now: i64) -> impl IntoView {
             </h3>
             <p class="count">{format!("{} sandboxes", lane.count)}</p>
             <p class="detail">{format!("{} owners", lane.owners)}</p>
+            <LiveProblems count=lane.live_problems href="/sandboxes?problems=1"/>
             <ul class="newest">
                 {lane
                     .newest

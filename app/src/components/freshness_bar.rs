@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::RefreshNow,
-    components::WithViewer,
+    components::{ClusterLine, WithViewer},
     format::{ago, short_sha},
     model::Freshness,
 };
@@ -36,6 +36,7 @@ pub fn FreshnessBar(freshness: Freshness) -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            <ClusterLine clusters=freshness.clusters/>
             {(freshness.problem_count > 0)
                 .then(|| {
                     view! {

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::ChangeLine;
+use super::{ChangeLine, LiveBadge};
 use crate::{
     links::{cell_shortcuts, overview_href},
     model::ServiceRow,
@@ -48,10 +48,19 @@ pub fn ServiceGrid(
                 .cells
                 .into_iter()
                 .map(|cell| {
+                    let live = view! {
+                        <LiveBadge
+                            environment=cell.environment.clone()
+                            service=service_name.clone()
+                            page=cell.live.clone()
+                            now
+                        />
+                    };
                     let Some(branch) = cell.branch.clone() else {
                         return view! {
                             <td class="cell not-deployed" data-env=cell.environment>
                                 <span class="muted">"not deployed"</span>
+                                {live}
                             </td>
                         }
                         .into_any();
@@ -97,6 +106,7 @@ pub fn ServiceGrid(
                             <div class="cell-change">
                                 <ChangeLine change=cell.last_change now/>
                             </div>
+                            {live}
                             {links}
                         </td>
                     }

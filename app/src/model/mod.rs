@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod live;
 mod writes;
+pub use live::*;
 pub use writes::*;
 
 /// What every page shows at the top: how fresh the data is.
@@ -14,6 +16,8 @@ pub struct Freshness {
     pub banner: Option<String>,
     pub sources: Vec<Source>,
     pub problem_count: usize,
+    /// The configured clusters; empty when live state is not configured.
+    pub clusters: Vec<ClusterStatus>,
 }
 
 /// One GitOps repository as last read.
@@ -67,6 +71,8 @@ pub struct EnvironmentSummary {
     pub unknown: Vec<String>,
     pub last_change: Option<CommitSummary>,
     pub problems: Vec<FileProblem>,
+    /// Cells of this environment whose live state is a problem.
+    pub live_problems: usize,
 }
 
 /// One service in one environment.
@@ -77,6 +83,8 @@ pub struct Cell {
     pub branch_url: Option<String>,
     pub is_default: bool,
     pub last_change: Option<CommitSummary>,
+    /// None when no cluster is configured for the environment.
+    pub live: Option<LiveStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +97,8 @@ pub struct ServiceRow {
 pub struct SandboxLane {
     pub count: usize,
     pub owners: usize,
+    /// Sandboxes whose live state is a problem.
+    pub live_problems: usize,
     pub newest: Vec<SandboxSummary>,
 }
 
@@ -111,6 +121,7 @@ pub struct EnvironmentEntry {
     pub known: bool,
     pub is_default: bool,
     pub last_change: Option<CommitSummary>,
+    pub live: Option<LiveStatus>,
 }
 
 /// One line of an environment file's history.
@@ -147,6 +158,8 @@ pub struct SandboxSummary {
     pub keys: Vec<KeyFingerprint>,
     pub created: Option<CommitSummary>,
     pub problems: Vec<FileProblem>,
+    /// None when no cluster is configured for sandboxes.
+    pub live: Option<SandboxLive>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,17 +4,19 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::get_environment,
-    components::{ChangeLine, FreshnessBar, Loaded, ProblemList},
+    components::{ChangeLine, FreshnessBar, LiveBadge, Loaded, ProblemList},
     format::{ago, short_sha},
+    live::use_live_feed,
     model::EnvironmentDetail,
 };
 
 #[component]
 pub fn EnvironmentPage() -> impl IntoView {
     let params = use_params_map();
+    let version = use_live_feed().version;
     let detail = Resource::new(
-        move || params.read().get("name").unwrap_or_default(),
-        get_environment,
+        move || (params.read().get("name").unwrap_or_default(), version.get()),
+        |(name, _)| get_environment(name),
     );
     view! {
         <Title text="Environment"/>
@@ -26,6 +28,7 @@ pub fn EnvironmentPage() -> impl IntoView {
 fn EnvironmentBody(detail: EnvironmentDetail) -> impl IntoView {
     let now = detail.freshness.now;
     let summary = detail.summary;
+    let env_name = summary.name.clone();
     let source = match &summary.file {
         Some(file) => format!("from {file}"),
         None => "prod follows each service's default branch".to_string(),
@@ -41,6 +44,7 @@ fn EnvironmentBody(detail: EnvironmentDetail) -> impl IntoView {
                     <th>"Service"</th>
                     <th>"Branch"</th>
                     <th>"Last changed"</th>
+                    <th>"In the cluster"</th>
                 </tr>
             </thead>
             <tbody>
@@ -50,6 +54,7 @@ fn EnvironmentBody(detail: EnvironmentDetail) -> impl IntoView {
                     .map(|e| {
                         let class = if e.known { "entry" } else { "entry unknown" };
                         let service = e.service.clone();
+                        let badge = view! { <LiveBadge environment=env_name.clone() service=e.service.clone() page=e.live.clone() now/> };
                         view! {
                             <tr class=class data-service=service>
                                 <th scope="row">
@@ -65,6 +70,9 @@ fn EnvironmentBody(detail: EnvironmentDetail) -> impl IntoView {
                                 </td>
                                 <td>
                                     <ChangeLine change=e.last_change now/>
+                                </td>
+                                <td>
+                                    {badge}
                                 </td>
                             </tr>
                         }

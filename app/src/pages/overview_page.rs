@@ -10,12 +10,14 @@ use crate::{
     },
     filters::filter_rows,
     format::short_sha,
+    live::use_live_feed,
     model::{EnvironmentKind, Overview, Viewer},
 };
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_overview());
+    let version = use_live_feed().version;
+    let overview = Resource::new(move || version.get(), |_| get_overview());
     view! {
         <Title text="Overview"/>
         <Loaded data=overview render=|overview| view! { <OverviewBody overview/> }/>
@@ -99,6 +101,10 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
                 "Branch "
                 <input type="search" name="branch" placeholder="e.g. feature-" value=move || param("branch") prop:value=move || param("branch")/>
             </label>
+            <label class="problems-only">
+                <input type="checkbox" name="problems" value="1" checked=move || param("problems") == "1" prop:checked=move || param("problems") == "1"/>
+                " Problems only"
+            </label>
             <button type="submit">"Filter"</button>
             <a class="clear" href="/">"Clear"</a>
         </Form>
@@ -109,7 +115,8 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             let service = param("service");
             let branch = param("branch");
             let highlight = query.read().get("highlight").filter(|h| !h.is_empty());
-            let shown = rows.with_value(|rows| filter_rows(rows, &service, &branch));
+            let problems = param("problems") == "1";
+            let shown = rows.with_value(|rows| filter_rows(rows, &service, &branch, problems));
             view! {
                 <p class="grid-caption">
                     {format!("{} of {} services", shown.len(), overview.total_services)}

@@ -7,17 +7,21 @@ use leptos_router::{
 
 use crate::{
     api::get_sandbox,
-    components::{ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList, WithViewer},
+    components::{
+        ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList, SandboxChain, WithViewer,
+    },
     format::{ago, short_sha},
+    live::use_live_feed,
     model::SandboxDetail,
 };
 
 #[component]
 pub fn SandboxPage() -> impl IntoView {
     let params = use_params_map();
+    let version = use_live_feed().version;
     let detail = Resource::new(
-        move || params.read().get("name").unwrap_or_default(),
-        get_sandbox,
+        move || (params.read().get("name").unwrap_or_default(), version.get()),
+        |(name, _)| get_sandbox(name),
     );
     view! {
         <Title text="Sandbox"/>
@@ -77,6 +81,11 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
                 <code>{s.file.clone()}</code>
             </dd>
         </dl>
+        <h2>"In the cluster"</h2>
+        {match s.live.clone() {
+            Some(live) => view! { <SandboxChain name=s.name.clone() page=Some(live) now/> }.into_any(),
+            None => view! { <p class="muted">"Live state is not configured for sandboxes."</p> }.into_any(),
+        }}
         <h2>"SSH keys"</h2>
         <KeyList keys=s.keys/>
         <ProblemList problems=s.problems/>

@@ -7,18 +7,21 @@ use leptos_router::{
 
 use crate::{
     api::list_sandboxes,
-    components::{FreshnessBar, Loaded, ProblemList},
+    components::{FreshnessBar, Loaded, ProblemList, SandboxState},
     format::ago,
+    live::use_live_feed,
     model::SandboxList,
 };
 
 #[component]
 pub fn SandboxesPage() -> impl IntoView {
     let query = use_query_map();
+    let version = use_live_feed().version;
     let list = Resource::new(
-        move || query.read().get("q").unwrap_or_default(),
-        list_sandboxes,
+        move || (query.read().get("q").unwrap_or_default(), version.get()),
+        |(q, _)| list_sandboxes(q),
     );
+    let problems = move || query.read().get("problems").as_deref() == Some("1");
     let deleted = move || {
         query.read().get("deleted").map(|name| {
             view! {
@@ -40,6 +43,10 @@ pub fn SandboxesPage() -> impl IntoView {
                 "Name or owner "
                 <input type="search" name="q" value=move || query.read().get("q").unwrap_or_default() prop:value=move || query.read().get("q").unwrap_or_default()/>
             </label>
+            <label class="problems-only">
+                <input type="checkbox" name="problems" value="1" checked=problems prop:checked=problems/>
+                " Problems only"
+            </label>
             <button type="submit">"Search"</button>
         </Form>
         <Loaded data=list render=|list| view! { <SandboxTable list/> }/>
@@ -49,6 +56,12 @@ pub fn SandboxesPage() -> impl IntoView {
 #[component]
 fn SandboxTable(list: SandboxList) -> impl IntoView {
     let now = list.freshness.now;
+    let query = use_query_map();
+    let mut list = list;
+    if query.read_untracked().get("problems").as_deref() == Some("1") {
+        list.sandboxes
+            .retain(|s| s.live.as_ref().is_some_and(|l| l.status.is_problem()));
+    }
     view! {
         <FreshnessBar freshness=list.freshness/>
         <p class="grid-caption">{format!("{} of {} sandboxes", list.sandboxes.len(), list.total)}</p>
@@ -60,6 +73,7 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                     <th>"Keys"</th>
                     <th>"Created"</th>
                     <th>"URL"</th>
+                    <th>"In the cluster"</th>
                 </tr>
             </thead>
             <tbody>
@@ -73,6 +87,7 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                             .map(|c| format!("{} by {}", ago(now, c.at), c.author))
                             .unwrap_or_default();
                         let name = s.name.clone();
+                        let state = view! { <SandboxState name=s.name.clone() page=s.live.clone()/> };
                         view! {
                             <tr class="sandbox" data-sandbox=name>
                                 <th scope="row">
@@ -83,6 +98,9 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                                 <td>{created}</td>
                                 <td>
                                     <a href=s.url.clone()>{s.url.clone()}</a>
+                                </td>
+                                <td>
+                                    {state}
                                 </td>
                             </tr>
                         }

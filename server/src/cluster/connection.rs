@@ -47,28 +47,36 @@ impl Connection {
         }
     }
 
-    pub fn working(&self, slot: usize, listed: bool) {
+    /// Returns whether this watch was failing until now.
+    pub fn working(&self, slot: usize, listed: bool) -> bool {
         let mut slots = self.lock();
-        if let Some(failing) = slots.failing.get_mut(slot) {
-            *failing = None;
-        }
+        let healed = slots
+            .failing
+            .get_mut(slot)
+            .and_then(|failing| failing.take())
+            .is_some();
         if listed {
             if let Some(done) = slots.listed.get_mut(slot) {
                 *done = true;
             }
         }
+        healed
     }
 
-    pub fn failing(&self, slot: usize, error: String) {
+    /// Returns whether this is the watch's first failure in a row.
+    pub fn failing(&self, slot: usize, error: String) -> bool {
         let mut slots = self.lock();
-        if let Some(failing) = slots.failing.get_mut(slot) {
-            // The first failure dates the outage; later ones refresh the reason.
-            let since = failing
-                .as_ref()
-                .map(|(since, _)| *since)
-                .unwrap_or_else(unix_now);
-            *failing = Some((since, error));
-        }
+        let Some(failing) = slots.failing.get_mut(slot) else {
+            return false;
+        };
+        // The first failure dates the outage; later ones refresh the reason.
+        let first = failing.is_none();
+        let since = failing
+            .as_ref()
+            .map(|(since, _)| *since)
+            .unwrap_or_else(unix_now);
+        *failing = Some((since, error));
+        first
     }
 
     pub fn unusable(&self, error: String) {

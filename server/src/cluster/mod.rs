@@ -5,6 +5,7 @@
 
 pub mod application;
 mod connection;
+pub mod image_patch;
 mod watch;
 
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use kube::{
 
 pub use application::Application;
 pub use connection::{ClusterState, Connection};
+
+use tokio::sync::Notify;
 
 use crate::config::ClusterConfig;
 
@@ -42,6 +45,8 @@ impl ClusterLive {
 #[derive(Default)]
 pub struct Live {
     pub clusters: Vec<Arc<ClusterLive>>,
+    /// Told whenever any store or connection state changed.
+    pub changed: Arc<Notify>,
 }
 
 impl Live {
@@ -53,14 +58,15 @@ impl Live {
 /// Connects to every cluster and starts its watches. A cluster Berth
 /// cannot reach is reported, not fatal: git-side pages work regardless.
 pub async fn start(configs: &[ClusterConfig]) -> Live {
+    let changed = Arc::new(Notify::new());
     let mut clusters = Vec::new();
     for config in configs {
-        clusters.push(Arc::new(start_one(config).await));
+        clusters.push(Arc::new(start_one(config, &changed).await));
     }
-    Live { clusters }
+    Live { clusters, changed }
 }
 
-async fn start_one(config: &ClusterConfig) -> ClusterLive {
+async fn start_one(config: &ClusterConfig, changed: &Arc<Notify>) -> ClusterLive {
     // One watch for Applications, three per workload namespace.
     let connection = Arc::new(Connection::new(1 + 3 * config.namespaces.len()));
     match client(config).await {
@@ -69,6 +75,7 @@ async fn start_one(config: &ClusterConfig) -> ClusterLive {
                 Api::<Application>::namespaced(client.clone(), &config.argocd_namespace),
                 Arc::clone(&connection),
                 0,
+                Arc::clone(changed),
             );
             let mut deployments = Vec::new();
             let mut pods = Vec::new();
@@ -80,16 +87,19 @@ async fn start_one(config: &ClusterConfig) -> ClusterLive {
                     Api::namespaced(client.clone(), namespace),
                     conn(),
                     slot,
+                    Arc::clone(changed),
                 ));
                 pods.push(watch::spawn(
                     Api::namespaced(client.clone(), namespace),
                     conn(),
                     slot + 1,
+                    Arc::clone(changed),
                 ));
                 ingresses.push(watch::spawn(
                     Api::namespaced(client.clone(), namespace),
                     conn(),
                     slot + 2,
+                    Arc::clone(changed),
                 ));
             }
             ClusterLive {

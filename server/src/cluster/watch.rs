@@ -13,19 +13,30 @@ use kube::{
     Api, Resource,
 };
 use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
 
 use super::connection::Connection;
+
+/// How often a failing watch checks whether its cluster answers again.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Annotations kubectl and Argo CD leave that Berth never reads; large.
 const DROPPED_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];
 
 /// Starts watching `api` into a new store; `slot` is this watch's place in
-/// the cluster's connection state.
-pub fn spawn<K>(api: Api<K>, connection: Arc<Connection>, slot: usize) -> Store<K>
+/// the cluster's connection state. `changed` is told whenever the store or
+/// the connection state changed.
+pub fn spawn<K>(
+    api: Api<K>,
+    connection: Arc<Connection>,
+    slot: usize,
+    changed: Arc<Notify>,
+) -> Store<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store::<K>();
+    let probe_api = api.clone();
     let stream = watcher(api, watcher::Config::default())
         .default_backoff()
         // Memory stays flat: what Berth never reads is not kept.
@@ -41,15 +52,45 @@ where
         .reflect(writer);
     tokio::spawn(async move {
         let mut stream = std::pin::pin!(stream);
-        while let Some(item) = stream.next().await {
+        let mut failing = false;
+        let mut probe = tokio::time::interval(PROBE_EVERY);
+        loop {
+            let item = tokio::select! {
+                item = stream.next() => item,
+                // A watch that resumes where it stopped says nothing until
+                // something changes, so while failing, a small list of the
+                // same resources tells when the cluster answers again.
+                _ = probe.tick(), if failing => {
+                    let one = kube::api::ListParams::default().limit(1);
+                    if probe_api.list(&one).await.is_ok() {
+                        failing = false;
+                        if connection.working(slot, false) {
+                            changed.notify_one();
+                        }
+                    }
+                    continue;
+                }
+            };
+            let Some(item) = item else { break };
+            failing = item.is_err();
             match item {
                 Ok(event) => {
                     let listed = matches!(event, watcher::Event::InitDone);
-                    connection.working(slot, listed);
+                    let healed = connection.working(slot, listed);
+                    // A relist is applied to the store all at once at its end.
+                    let visible =
+                        !matches!(event, watcher::Event::Init | watcher::Event::InitApply(_));
+                    if visible || healed {
+                        changed.notify_one();
+                    }
                 }
                 Err(error) => {
-                    tracing::debug!(%error, slot, "watch failed; retrying");
-                    connection.failing(slot, error.to_string());
+                    if connection.failing(slot, error.to_string()) {
+                        tracing::warn!(%error, slot, "a cluster watch failed; retrying with backoff");
+                        changed.notify_one();
+                    } else {
+                        tracing::debug!(%error, slot, "watch failed again; retrying");
+                    }
                 }
             }
         }

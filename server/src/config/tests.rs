@@ -91,3 +91,31 @@ fn clusters_are_optional_and_each_needs_one_way_in() {
         .to_string()
         .contains("cluster `main` is configured twice"));
 }
+
+#[test]
+fn environments_run_on_their_cluster_under_templated_application_names() {
+    let text = format!(
+        "{MINIMAL}[[clusters]]\nname = \"nonprod\"\nin_cluster = true\n\
+         [[clusters]]\nname = \"prod\"\nin_cluster = true\n\
+         [[environments]]\nname = \"prod\"\nkind = \"prod\"\ncluster = \"prod\"\napplication_template = \"{{service}}\"\n\
+         [[environments]]\nname = \"dev\"\nkind = \"dev\"\nfile = \"dev.yaml\"\n"
+    );
+    let config = Config::from_toml(&text).unwrap();
+    let (prod, dev) = (&config.environments[0], &config.environments[1]);
+    assert_eq!(config.cluster_of(prod).unwrap().name, "prod");
+    assert_eq!(config.cluster_of(dev).unwrap().name, "nonprod");
+    assert_eq!(config.sandbox_cluster().unwrap().name, "nonprod");
+    assert_eq!(config.application_name(prod, "app-a"), "app-a");
+    assert_eq!(config.application_name(dev, "app-a"), "app-a-dev");
+    assert_eq!(config.sandbox_application_name("kohbis"), "sandbox-kohbis");
+
+    let unknown = text.replace("cluster = \"prod\"", "cluster = \"moon\"");
+    let error = Config::from_toml(&unknown).unwrap_err().to_string();
+    assert!(error.contains("names the cluster `moon`"), "{error}");
+    let shared = text.replace(
+        "application_template = \"{service}\"",
+        "application_template = \"prod\"",
+    );
+    let error = Config::from_toml(&shared).unwrap_err().to_string();
+    assert!(error.contains("must contain {service}"), "{error}");
+}

@@ -366,10 +366,10 @@ impl History {
         out.into_bytes()
     }
 
-    pub fn config_toml(&self, repo: &Path, sources: &Path) -> String {
+    pub fn config_toml(&self, repo: &Path, sources: &Path, kubeconfig: &Path) -> String {
         let mut text = String::from(
             "# Written by `berth demo init`. Edit freely, or point --config at your own file.\n\
-             banner = \"Demo data: a generated GitOps repository, not a real cluster. Sign in with any name; `qa` may also change Stg, `admin` may do everything.\"\n\
+             banner = \"Demo data: a generated GitOps repository and two simulated clusters. Sign in with any name; `qa` may also change Stg, `admin` may do everything.\"\n\
              refresh_interval_secs = 30\n\n[auth]\nadmins = [\"admin\"]\nqa = [\"qa\"]\n\n[[repositories]]\nname = \"gitops\"\n",
         );
         let _ = writeln!(
@@ -384,7 +384,34 @@ impl History {
                 sources.join(format!("{name}.git")).display().to_string()
             );
         }
-        text.push_str("[sandboxes]\ndomain = \"sandbox.photos.example\"\n");
+        text.push_str("[sandboxes]\ndomain = \"sandbox.photos.example\"\n\n");
+        // The reference setup: Dev, both Stgs and the sandboxes on one
+        // cluster, Prod on another. `berth serve` starts both.
+        for (name, title, kind, cluster) in [
+            ("prod", "Prod", "prod", "prod"),
+            ("stg-1", "Stg-1", "stg", "nonprod"),
+            ("stg-2", "Stg-2", "stg", "nonprod"),
+            ("dev", "Dev", "dev", "nonprod"),
+        ] {
+            let file = match kind {
+                "prod" => String::new(),
+                _ => format!("file = \"environments/{name}.yaml\"\n"),
+            };
+            let _ = writeln!(
+                text,
+                "[[environments]]\nname = \"{name}\"\ntitle = \"{title}\"\nkind = \"{kind}\"\n{file}cluster = \"{cluster}\"\n"
+            );
+        }
+        for (name, namespaces) in [
+            ("nonprod", "[\"dev\", \"stg-1\", \"stg-2\", \"sandboxes\"]"),
+            ("prod", "[\"prod\"]"),
+        ] {
+            let _ = writeln!(
+                text,
+                "[[clusters]]\nname = \"{name}\"\nkubeconfig = {:?}\ncontext = \"{name}\"\nnamespaces = {namespaces}\n",
+                kubeconfig.display().to_string()
+            );
+        }
         text
     }
 }

@@ -1,9 +1,11 @@
 //! `berth demo init`: a believable GitOps repository (real git, about 60
-//! days of history by several people) and a config that points at it.
+//! days of history by several people) and a config that points at it;
+//! `berth serve` of the demo also starts its clusters (`start_clusters`).
 //! Nothing else in Berth knows that it is looking at a demo.
 
 pub mod cluster;
 mod content;
+mod serve;
 
 use std::{
     io::Write,
@@ -13,6 +15,7 @@ use std::{
 
 use crate::config::demo_config_path;
 pub use content::{DemoSize, History};
+pub use serve::{start_clusters, DemoClusters};
 
 /// Creates the demo under `data_dir/demo`. Refuses to overwrite an existing
 /// demo unless `force`; returns the config path.
@@ -46,8 +49,12 @@ pub fn init(data_dir: &Path, size: &DemoSize, force: bool, now: i64) -> Result<P
         let stream = History::source_stream(&service, &branches, now - 90 * 86_400);
         write_repository(&sources.join(format!("{service}.git")), &stream)?;
     }
-    std::fs::write(&config_path, history.config_toml(&repo, &sources))
-        .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+    let kubeconfig = std::path::absolute(demo_dir.join("kubeconfig")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &config_path,
+        history.config_toml(&repo, &sources, &kubeconfig),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
     Ok(config_path)
 }
 

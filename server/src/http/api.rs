@@ -14,8 +14,16 @@ use app::{error::BerthError, model::Source, ports::Dashboard};
 
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
+/// `max_connections` bounds the open event streams too (see `events`).
+pub fn routes(max_connections: usize) -> Router<AppState> {
+    let streams = std::sync::Arc::new(tokio::sync::Semaphore::new(super::events::max_streams(
+        max_connections,
+    )));
     Router::new()
+        .route(
+            "/events",
+            get(move |state| super::events::events(state, streams.clone())),
+        )
         .route("/environments", get(environments))
         .route("/services", get(services))
         .route("/sandboxes", get(sandboxes))
@@ -50,7 +58,7 @@ async fn clusters(State(state): State<AppState>) -> Json<serde_json::Value> {
         .map(|cluster| {
             json!({
                 "name": cluster.name,
-                "connection": cluster.state(),
+                "connection": crate::readmodel::cluster_status(&cluster.name, &cluster.state()),
                 "applications": cluster.applications.state().len(),
                 "deployments": cluster.deployments.iter().map(|s| s.state().len()).sum::<usize>(),
                 "pods": cluster.pods.iter().map(|s| s.state().len()).sum::<usize>(),
@@ -72,6 +80,10 @@ struct EnvironmentOut {
     services: serde_json::Map<String, serde_json::Value>,
     unknown_services: Vec<String>,
     problems: Vec<app::model::FileProblem>,
+    /// Per service, what its cluster runs (absent without a cluster).
+    live: serde_json::Map<String, serde_json::Value>,
+    /// Services whose live state differs from git or is unhealthy.
+    drifted: Vec<String>,
 }
 
 async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -103,6 +115,17 @@ async fn environments(State(state): State<AppState>) -> Result<Json<serde_json::
                 .collect(),
             unknown_services: detail.summary.unknown.clone(),
             problems: detail.summary.problems.clone(),
+            live: detail
+                .entries
+                .iter()
+                .filter_map(|e| Some((e.service.clone(), json!(e.live.as_ref()?))))
+                .collect(),
+            drifted: detail
+                .entries
+                .iter()
+                .filter(|e| e.live.as_ref().is_some_and(|l| l.is_problem()))
+                .map(|e| e.service.clone())
+                .collect(),
         });
     }
     Ok(Json(json!({ "environments": out })))
@@ -152,6 +175,10 @@ async fn sandboxes(
                 "created_at": s.created.as_ref().map(|c| c.at),
                 "created_by": s.created.as_ref().map(|c| &c.author),
                 "problems": s.problems,
+                "live": s.live.as_ref().map(|l| &l.status),
+                "chain": s.live.as_ref().map(|l| &l.chain),
+                "ready": s.live.as_ref().map(|l| l.ready()),
+                "drifted": s.live.as_ref().is_some_and(|l| l.status.is_problem()),
             })
         })
         .collect();
@@ -172,6 +199,22 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
     if state.store.ping().await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response();
+    }
+    // By default a cluster being away is shown on the pages, not a reason
+    // to take Berth out of its load balancer: git-side features still work.
+    if state.config.ready_needs_clusters {
+        if let Some(away) = state
+            .live
+            .clusters
+            .iter()
+            .find(|c| c.state() != crate::cluster::ClusterState::Live)
+        {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("cluster `{}` is not live", away.name),
+            )
+                .into_response();
+        }
     }
     "ready".into_response()
 }

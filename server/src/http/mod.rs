@@ -5,6 +5,7 @@
 mod api;
 mod api_writes;
 mod assets;
+mod events;
 mod host_check;
 mod limits;
 mod page_cache;
@@ -52,7 +53,7 @@ pub fn router_with_cache(state: AppState, cache_limits: CacheLimits) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes(state.config.max_connections))
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(assets::cache_assets))

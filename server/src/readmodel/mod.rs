@@ -1,6 +1,8 @@
 //! The read model: the last good snapshot of every GitOps repository,
 //! refreshed on an interval and on demand.
 
+mod live;
+mod publish;
 mod snapshot;
 mod template;
 mod views;
@@ -17,6 +19,7 @@ use crate::{
     config::{Config, EnvironmentConfig},
     store::Store,
 };
+pub use live::{cluster_status, LiveView};
 pub use snapshot::{RepoParts, Snapshot};
 
 pub struct ReadModel {
@@ -32,6 +35,14 @@ pub struct ReadModel {
     /// When a fetch caused by pressing Refresh finished (set under
     /// `refreshing`).
     last_press: std::sync::Mutex<Option<std::time::Instant>>,
+    /// What the clusters run, made by the live publisher.
+    live: RwLock<Arc<LiveView>>,
+    /// Bumped whenever `live` changed what a page shows.
+    live_generation: std::sync::atomic::AtomicU64,
+    /// Told after every refresh, so the live view follows git too.
+    git_changed: tokio::sync::Notify,
+    /// Changes pushed to open pages.
+    updates: tokio::sync::broadcast::Sender<Arc<LiveUpdate>>,
 }
 
 /// The shortest time between two fetches caused by pressing Refresh.
@@ -47,16 +58,26 @@ impl ReadModel {
             generation: std::sync::atomic::AtomicU64::new(0),
             started: std::sync::atomic::AtomicU64::new(0),
             last_press: std::sync::Mutex::new(None),
+            live: RwLock::new(Arc::new(LiveView::default())),
+            live_generation: std::sync::atomic::AtomicU64::new(0),
+            git_changed: tokio::sync::Notify::new(),
+            updates: tokio::sync::broadcast::channel(publish::BACKLOG).0,
         })
+    }
+
+    pub fn live(&self) -> Arc<LiveView> {
+        self.live.read().expect("live lock").clone()
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().expect("snapshot lock").clone()
     }
 
-    /// Changes whenever a refresh swapped in a new snapshot.
+    /// Changes whenever a refresh swapped in a new snapshot or the live
+    /// state changed what a page shows.
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+        use std::sync::atomic::Ordering::SeqCst;
+        self.generation.load(SeqCst) + self.live_generation.load(SeqCst)
     }
 
     /// Whether every repository has been read at least once (for `/readyz`).
@@ -144,6 +165,7 @@ impl ReadModel {
         *self.snapshot.write().expect("snapshot lock") = Arc::new(next);
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.git_changed.notify_one();
     }
 
     /// Refreshes now and then every `refresh_interval_secs`, forever.
@@ -161,13 +183,15 @@ impl ReadModel {
     }
 
     fn freshness(&self, snapshot: &Snapshot) -> Freshness {
-        match &snapshot.overview {
+        let mut freshness = match &snapshot.overview {
             Some(overview) => Freshness {
                 now: unix_now(),
                 ..overview.freshness.clone()
             },
             None => views::freshness(&self.config, snapshot, unix_now()),
-        }
+        };
+        self.live().freshness(&mut freshness);
+        freshness
     }
 
     /// An environment's current mapping without its history: what the JSON
@@ -177,13 +201,15 @@ impl ReadModel {
         env: &EnvironmentConfig,
     ) -> Result<EnvironmentDetail, BerthError> {
         let snapshot = self.ready_snapshot()?;
-        Ok(views::environment(
+        let mut detail = views::environment(
             &self.config,
             &snapshot,
             env,
             Vec::new(),
             self.freshness(&snapshot),
-        ))
+        );
+        self.live().environment(&mut detail);
+        Ok(detail)
     }
 
     fn ready_snapshot(&self) -> Result<Arc<Snapshot>, BerthError> {
@@ -206,13 +232,15 @@ impl Dashboard for ReadModel {
     async fn overview(&self) -> Result<Overview, BerthError> {
         let snapshot = self.ready_snapshot()?;
         let freshness = self.freshness(&snapshot);
-        Ok(match &snapshot.overview {
+        let mut overview = match &snapshot.overview {
             Some(overview) => Overview {
                 freshness,
                 ..overview.clone()
             },
             None => views::overview(&self.config, &snapshot, freshness),
-        })
+        };
+        self.live().overview(&mut overview);
+        Ok(overview)
     }
 
     async fn environment(&self, name: &str) -> Result<EnvironmentDetail, BerthError> {
@@ -235,32 +263,32 @@ impl Dashboard for ReadModel {
             }
             None => Vec::new(),
         };
-        Ok(views::environment(
+        let mut detail = views::environment(
             &self.config,
             &snapshot,
             env,
             history,
             self.freshness(&snapshot),
-        ))
+        );
+        self.live().environment(&mut detail);
+        Ok(detail)
     }
 
     async fn sandboxes(&self, query: &str) -> Result<SandboxList, BerthError> {
         let snapshot = self.ready_snapshot()?;
-        Ok(views::sandboxes(
-            &self.config,
-            &snapshot,
-            query,
-            self.freshness(&snapshot),
-        ))
+        let mut list = views::sandboxes(&self.config, &snapshot, query, self.freshness(&snapshot));
+        self.live().sandboxes(&mut list.sandboxes);
+        Ok(list)
     }
 
     async fn sandbox(&self, name: &str) -> Result<SandboxDetail, BerthError> {
         let snapshot = self.ready_snapshot()?;
-        let sandbox = views::sandboxes(&self.config, &snapshot, "", Freshness::default())
+        let mut sandbox = views::sandboxes(&self.config, &snapshot, "", Freshness::default())
             .sandboxes
             .into_iter()
             .find(|s| s.name == name)
             .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
+        sandbox.live = self.live().sandbox(name);
         let repo = self
             .config
             .repository(self.config.sandboxes.repository.as_deref());

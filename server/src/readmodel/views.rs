@@ -69,6 +69,7 @@ pub fn freshness(config: &Config, snapshot: &Snapshot, now: i64) -> Freshness {
         banner: config.banner.clone(),
         sources,
         problem_count: problem_count(config, snapshot),
+        clusters: Vec::new(),
     }
 }
 
@@ -110,6 +111,7 @@ fn summary(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig) -> Env
         unknown: Vec::new(),
         last_change: None,
         problems: Vec::new(),
+        live_problems: 0,
     };
     if env.file.is_none() {
         summary.deployed = config.services.len();
@@ -166,6 +168,7 @@ fn sandbox_summary(
             .collect(),
         created: created.cloned(),
         problems: problems.iter().map(problem).collect(),
+        live: None,
     }
 }
 
@@ -252,6 +255,7 @@ pub fn overview(config: &Config, snapshot: &Snapshot, freshness: Freshness) -> O
         sandboxes: SandboxLane {
             count,
             owners: owners.len(),
+            live_problems: 0,
             newest: sandboxes,
         },
         rows,
@@ -286,6 +290,7 @@ fn cell(
         is_default: branch.as_deref() == Some(service.default_branch.as_str()),
         branch,
         last_change,
+        live: None,
     }
 }
 
@@ -308,6 +313,7 @@ pub fn environment(
                 known: true,
                 is_default: true,
                 last_change: None,
+                live: None,
             })
             .collect()
     } else {
@@ -324,6 +330,7 @@ pub fn environment(
                             known: service.is_some(),
                             is_default: service.is_some_and(|s| s.default_branch == e.branch),
                             last_change: latest.get(&e.service).cloned(),
+                            live: None,
                         }
                     })
                     .collect()

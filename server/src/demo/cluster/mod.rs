@@ -5,6 +5,7 @@
 //! It can be stopped and started again on the same port, to show what
 //! Berth does while a cluster is away.
 
+pub mod argocd;
 pub mod http;
 pub mod patch;
 mod select;

@@ -1,0 +1,153 @@
+//! Live updates on an open page. The server pushes what changed
+//! (Server-Sent Events on `/api/v1/events`); each grid cell and sandbox
+//! reads its own entry, so only what changed is drawn again. Without
+//! JavaScript nothing here runs and a reload shows the same state.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use crate::model::{ClusterStatus, LiveStatus, LiveUpdate, SandboxLive};
+
+/// Where the server sends updates.
+pub const EVENTS_PATH: &str = "/api/v1/events";
+
+#[derive(Clone, Copy)]
+pub struct LiveFeed {
+    cells: RwSignal<HashMap<(String, String), Option<LiveStatus>>>,
+    sandboxes: RwSignal<HashMap<String, Option<SandboxLive>>>,
+    clusters: RwSignal<Option<Vec<ClusterStatus>>>,
+    /// Whether updates are arriving.
+    pub connected: RwSignal<bool>,
+    /// Bumped when git moved (or updates were missed): page data is
+    /// loaded again.
+    pub version: RwSignal<u64>,
+}
+
+impl LiveFeed {
+    fn new() -> LiveFeed {
+        LiveFeed {
+            cells: RwSignal::new(HashMap::new()),
+            sandboxes: RwSignal::new(HashMap::new()),
+            clusters: RwSignal::new(None),
+            connected: RwSignal::new(false),
+            version: RwSignal::new(0),
+        }
+    }
+
+    /// A cell's live state: the newest pushed, else the page's own.
+    pub fn cell(
+        &self,
+        environment: &str,
+        service: &str,
+        page: Option<LiveStatus>,
+    ) -> Memo<Option<LiveStatus>> {
+        let key = (environment.to_string(), service.to_string());
+        let cells = self.cells;
+        Memo::new(move |_| {
+            cells
+                .with(|c| c.get(&key).cloned())
+                .unwrap_or_else(|| page.clone())
+        })
+    }
+
+    pub fn sandbox(&self, name: &str, page: Option<SandboxLive>) -> Memo<Option<SandboxLive>> {
+        let name = name.to_string();
+        let sandboxes = self.sandboxes;
+        Memo::new(move |_| {
+            sandboxes
+                .with(|s| s.get(&name).cloned())
+                .unwrap_or_else(|| page.clone())
+        })
+    }
+
+    pub fn clusters(&self, page: Vec<ClusterStatus>) -> Memo<Vec<ClusterStatus>> {
+        let clusters = self.clusters;
+        Memo::new(move |_| clusters.get().unwrap_or_else(|| page.clone()))
+    }
+
+    /// Applies one update from the server.
+    pub fn apply(&self, update: LiveUpdate) {
+        if !update.clusters.is_empty() {
+            self.clusters.set(Some(update.clusters));
+        }
+        if !update.cells.is_empty() {
+            self.cells.update(|cells| {
+                for cell in update.cells {
+                    cells.insert((cell.environment, cell.service), cell.live);
+                }
+            });
+        }
+        if !update.sandboxes.is_empty() {
+            self.sandboxes.update(|sandboxes| {
+                for sandbox in update.sandboxes {
+                    sandboxes.insert(sandbox.name, sandbox.live);
+                }
+            });
+        }
+        if update.git {
+            self.version.update(|v| *v += 1);
+        }
+    }
+
+    /// Updates were missed (the stream broke): forget what was pushed and
+    /// load the page's data again.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn resync(&self) {
+        self.cells.update(HashMap::clear);
+        self.sandboxes.update(HashMap::clear);
+        self.clusters.set(None);
+        self.version.update(|v| *v += 1);
+    }
+}
+
+/// The page's feed; every page shares the one the app provides.
+pub fn use_live_feed() -> LiveFeed {
+    use_context::<LiveFeed>().unwrap_or_else(LiveFeed::new)
+}
+
+/// Provides the feed and, in the browser, connects it.
+pub fn provide_live_feed() {
+    let feed = LiveFeed::new();
+    provide_context(feed);
+    Effect::new(move |_| connect(feed));
+}
+
+#[cfg(feature = "hydrate")]
+fn connect(feed: LiveFeed) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Ok(source) = web_sys::EventSource::new(EVENTS_PATH) else {
+        return;
+    };
+    let opened_before = std::cell::Cell::new(false);
+    let on_open = Closure::<dyn Fn()>::new(move || {
+        // After a break the browser reconnects by itself, but what was
+        // pushed meanwhile is lost: start again from the page's data.
+        if opened_before.replace(true) {
+            feed.resync();
+        }
+        feed.connected.set(true);
+    });
+    let on_error = Closure::<dyn Fn()>::new(move || feed.connected.set(false));
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
+            match serde_json::from_str::<LiveUpdate>(&text) {
+                Ok(update) => feed.apply(update),
+                Err(_) => feed.resync(),
+            }
+        });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The page lives as long as the tab: so do the handlers.
+    on_open.forget();
+    on_error.forget();
+    on_message.forget();
+    std::mem::forget(source);
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn connect(_feed: LiveFeed) {}

@@ -1,0 +1,75 @@
+//! The live publisher: one task that remakes the live view when a cluster
+//! or git changed, and pushes what differs to open pages.
+
+use std::{
+    sync::{atomic::Ordering::SeqCst, Arc},
+    time::Duration,
+};
+
+use app::model::LiveUpdate;
+use tokio::sync::broadcast;
+
+use super::{live::LiveView, views, ReadModel};
+use crate::cluster::Live;
+
+/// Updates an open page may fall behind by before it must reload.
+pub const BACKLOG: usize = 64;
+
+/// Changes arriving this close together are shown together: a rollout
+/// touches a Deployment, a ReplicaSet and Pods within milliseconds.
+const GATHER: Duration = Duration::from_millis(20);
+
+/// The least time between two remakes, so a cluster with thousands of
+/// Pods changing costs a bounded share of one core.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+impl ReadModel {
+    /// Pages that want changes as they happen subscribe here.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveUpdate>> {
+        self.updates.subscribe()
+    }
+
+    /// Starts remaking the live view on every change, forever.
+    pub fn spawn_live(self: &Arc<Self>, live: Arc<Live>) -> tokio::task::JoinHandle<()> {
+        let model = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut git_generation = model.generation.load(SeqCst);
+            loop {
+                tokio::select! {
+                    _ = live.changed.notified() => {}
+                    _ = model.git_changed.notified() => {}
+                }
+                tokio::time::sleep(GATHER).await;
+                let started = tokio::time::Instant::now();
+                let git_now = model.generation.load(SeqCst);
+                let git_moved = git_now != git_generation;
+                git_generation = git_now;
+                model.publish(&live, git_moved);
+                tokio::time::sleep_until(started + MIN_INTERVAL).await;
+            }
+        })
+    }
+
+    /// Remakes the live view now and tells open pages what changed.
+    pub fn publish(&self, live: &Live, git_moved: bool) {
+        let snapshot = self.snapshot();
+        if !snapshot.loaded {
+            return;
+        }
+        let overview = match &snapshot.overview {
+            Some(overview) => overview.clone(),
+            None => views::overview(&self.config, &snapshot, Default::default()),
+        };
+        let sandboxes = views::sandboxes(&self.config, &snapshot, "", Default::default()).sandboxes;
+        let next = LiveView::build(&self.config, live, &overview, &sandboxes);
+        let mut update = self.live().diff(&next);
+        update.git = git_moved;
+        if update.is_empty() {
+            return;
+        }
+        *self.live.write().expect("live lock") = Arc::new(next);
+        self.live_generation.fetch_add(1, SeqCst);
+        // No page listening is fine.
+        let _ = self.updates.send(Arc::new(update));
+    }
+}
