@@ -70,7 +70,11 @@ fn LiveLines(live: LiveStatus, now: i64) -> impl IntoView {
 pub fn SandboxChain(name: String, page: Option<SandboxLive>, now: i64) -> impl IntoView {
     let live = use_live_feed().sandbox(&name, page);
     move || {
-        live.get().map(|live| {
+        let Some(live) = live.get() else {
+            return view! { <p class="muted chain-waiting">"Waiting for the cluster to report this sandbox…"</p> }
+                .into_any();
+        };
+        {
             let ready = live.ready();
             let steps = live
                 .chain
@@ -97,7 +101,8 @@ pub fn SandboxChain(name: String, page: Option<SandboxLive>, now: i64) -> impl I
                     {ready.then(|| view! { <p class="ready">"Ready"</p> })}
                 </div>
             }
-        })
+            .into_any()
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub fn SandboxPage() -> impl IntoView {
 #[component]
 fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
     let now = detail.freshness.now;
+    let live_configured = !detail.freshness.clusters.is_empty();
     let s = detail.sandbox;
     let query = use_query_map();
     // Right after Berth committed the file, the cluster has not caught up.
@@ -82,9 +83,10 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
             </dd>
         </dl>
         <h2>"In the cluster"</h2>
-        {match s.live.clone() {
-            Some(live) => view! { <SandboxChain name=s.name.clone() page=Some(live) now/> }.into_any(),
-            None => view! { <p class="muted">"Live state is not configured for sandboxes."</p> }.into_any(),
+        {if live_configured {
+            view! { <SandboxChain name=s.name.clone() page=s.live.clone() now/> }.into_any()
+        } else {
+            view! { <p class="muted">"Live state is not configured."</p> }.into_any()
         }}
         <h2>"SSH keys"</h2>
         <KeyList keys=s.keys/>

@@ -36,6 +36,9 @@
 //!   first cannot pull its image (Pod `ImagePullBackOff`, Degraded, its
 //!   operation Failed with a `SyncError` condition). Each fault belongs to
 //!   the image it started with: deploying another image there heals it.
+//! - Spikes: an image built from a `spike-*` branch crash-loops once
+//!   deployed, so promoting the demo's spike branches shows a cell going
+//!   bad as it would after a bad release.
 
 mod application;
 mod desired;

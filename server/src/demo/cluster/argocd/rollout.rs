@@ -296,6 +296,9 @@ impl App {
             Some((Fault::Crash, faulty)) if *faulty == image => Outcome::Crash,
             Some((Fault::PullFails, faulty)) if *faulty == image => Outcome::PullFails,
             _ if !self.image.exists => Outcome::PullFails,
+            // A spike is an experiment: deployed, it crash-loops, so
+            // promoting one shows a cell going bad.
+            _ if self.image.tag.starts_with("spike-") => Outcome::Crash,
             _ => Outcome::Ready,
         }
     }
