@@ -22,6 +22,8 @@ pub struct LiveFeed {
     /// Bumped when git moved (or updates were missed): page data is
     /// loaded again.
     pub version: RwSignal<u64>,
+    /// The live version the shown page was rendered from.
+    page_version: RwSignal<Option<u64>>,
 }
 
 impl LiveFeed {
@@ -32,7 +34,13 @@ impl LiveFeed {
             clusters: RwSignal::new(None),
             connected: RwSignal::new(false),
             version: RwSignal::new(0),
+            page_version: RwSignal::new(None),
         }
+    }
+
+    /// Pages say which live version they were rendered from.
+    pub fn rendered_at(&self, version: u64) {
+        self.page_version.set(Some(version));
     }
 
     /// A cell's live state: the newest pushed, else the page's own.
@@ -68,6 +76,13 @@ impl LiveFeed {
 
     /// Applies one update from the server.
     pub fn apply(&self, update: LiveUpdate) {
+        if update.is_empty() {
+            // The stream's first event: resync if the page is older.
+            if self.page_version.get_untracked() != Some(update.version) {
+                self.resync();
+            }
+            return;
+        }
         if !update.clusters.is_empty() {
             self.clusters.set(Some(update.clusters));
         }

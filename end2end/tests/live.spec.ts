@@ -20,14 +20,15 @@ async function stillMarked(page: Page) {
 
 /** Hydrated: waits for the live update. Without JavaScript: reloads until
  * the state shows, as a person would. */
-async function eventually(page: Page, project: string, check: () => Promise<void>) {
+async function eventually(page: Page, project: string, check: (timeout: number) => Promise<void>) {
   if (project === "hydrated") {
-    await check();
+    await check(20_000);
     return;
   }
+  // Without JavaScript a page never changes by itself: look, then reload.
   await expect(async () => {
     await page.reload();
-    await check();
+    await check(500);
   }).toPass({ timeout: 25_000, intervals: [1_000] });
 }
 
@@ -66,9 +67,9 @@ test("a promoted spike crash-loops and its cell turns red", async ({ page }, inf
   const cell = page.locator(`tr[data-service="${service}"] td[data-env="stg-1"]`);
   await expect(cell).toHaveAttribute("data-branch", branch);
   if (info.project.name === "hydrated") await mark(page);
-  await eventually(page, info.project.name, async () => {
-    await expect(cell.locator(".live")).toHaveAttribute("data-live", "problem", { timeout: 20_000 });
-    await expect(cell.locator(".live .drift")).toContainText("CrashLoopBackOff");
+  await eventually(page, info.project.name, async (timeout) => {
+    await expect(cell.locator(".live")).toHaveAttribute("data-live", "problem", { timeout });
+    await expect(cell.locator(".live .drift")).toContainText("CrashLoopBackOff", { timeout });
   });
   await expect(cell.locator(".live .live-images")).toContainText(`${branch}-`);
   if (info.project.name === "hydrated") await stillMarked(page);
@@ -87,8 +88,8 @@ test("a new sandbox is followed to ready", async ({ page }, info) => {
   await hydrated(page, info.project.name);
   if (info.project.name === "hydrated") await mark(page);
   const chain = page.locator(".chain");
-  await eventually(page, info.project.name, async () => {
-    await expect(chain).toHaveAttribute("data-ready", "true", { timeout: 20_000 });
+  await eventually(page, info.project.name, async (timeout) => {
+    await expect(chain).toHaveAttribute("data-ready", "true", { timeout });
   });
   await expect(chain.locator(".step")).toHaveText([
     /File committed/,

@@ -86,6 +86,28 @@ async fn eventually(limit: Duration, what: &str, mut check: impl AsyncFnMut() ->
     }
 }
 
+/// The next event on an SSE stream, within a second.
+async fn next_event(
+    body: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+    text: &mut String,
+) -> Value {
+    loop {
+        if let Some(end) = text.find("\n\n") {
+            let event: String = text.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(1), body.next())
+            .await
+            .expect("an event within a second")
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
 fn stg1(body: &Value) -> &Value {
     body["environments"]
         .as_array()
@@ -189,6 +211,15 @@ async fn open_pages_get_only_what_changed_as_server_sent_events() {
         "an event stream, not compressed or cached"
     );
     let mut body = response.bytes_stream();
+    let mut text = String::new();
+    let hello = next_event(&mut body, &mut text).await;
+    // The first event says where the live state stands, nothing more.
+    assert_eq!(
+        hello["version"].as_u64(),
+        Some(server.read_model().live_version()),
+        "{hello}"
+    );
+    assert_eq!(hello["cells"], json!([]));
     setup
         .cluster
         .objects()
@@ -198,18 +229,7 @@ async fn open_pages_get_only_what_changed_as_server_sent_events() {
         })
         .unwrap();
     let changed = Instant::now();
-    let mut text = String::new();
-    let update: Value = loop {
-        let chunk = tokio::time::timeout(Duration::from_secs(1), body.next())
-            .await
-            .expect("an event within a second")
-            .unwrap()
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
-        if let Some(line) = text.lines().find(|l| l.starts_with("data:")) {
-            break serde_json::from_str(line.trim_start_matches("data:").trim()).unwrap();
-        }
-    };
+    let update = next_event(&mut body, &mut text).await;
     println!("the event arrived in {:?}", changed.elapsed());
     let cells = update["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 1, "only the cell that changed: {update}");
@@ -217,6 +237,10 @@ async fn open_pages_get_only_what_changed_as_server_sent_events() {
     assert_eq!(cells[0]["service"], "app-c");
     assert_eq!(cells[0]["live"]["health"], "Degraded");
     assert_eq!(update["git"], false);
+    assert_eq!(
+        update["version"].as_u64().unwrap(),
+        hello["version"].as_u64().unwrap() + 1
+    );
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ pub fn FreshnessBar(freshness: Freshness) -> impl IntoView {
     // sends the browser back to this page, rendered from the new data.
     let refresh = <RefreshNow as leptos::server_fn::ServerFn>::PATH;
     let now = freshness.now;
+    crate::live::use_live_feed().rendered_at(freshness.live_version);
     view! {
         {freshness.banner.map(|text| view! { <div class="banner" role="note">{text}</div> })}
         <div class="freshness">

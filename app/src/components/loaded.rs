@@ -5,6 +5,8 @@ use super::ErrorBox;
 use crate::error::BerthError;
 
 /// Waits for a page's data, then renders it, or says plainly what failed.
+/// When the data loads again (git moved), the page stays until the new
+/// data is there, rather than flashing "Loading…".
 #[component]
 pub fn Loaded<T, F, V>(data: Resource<Result<T, BerthError>>, render: F) -> impl IntoView
 where
@@ -13,7 +15,7 @@ where
     V: IntoView + 'static,
 {
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
                 let render = render.clone();
                 Suspend::new(async move {
@@ -26,7 +28,7 @@ where
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 

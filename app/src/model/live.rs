@@ -99,6 +99,10 @@ pub struct ClusterStatus {
 /// load their data again.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveUpdate {
+    /// The live state's version after this update. The first event on a
+    /// stream carries only this, so a page can tell whether it missed
+    /// something between being rendered and connecting.
+    pub version: u64,
     pub clusters: Vec<ClusterStatus>,
     pub cells: Vec<CellUpdate>,
     pub sandboxes: Vec<SandboxUpdate>,

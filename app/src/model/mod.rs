@@ -18,6 +18,9 @@ pub struct Freshness {
     pub problem_count: usize,
     /// The configured clusters; empty when live state is not configured.
     pub clusters: Vec<ClusterStatus>,
+    /// Which live state the page shows; an open page compares it with the
+    /// server's when it starts following changes.
+    pub live_version: u64,
 }
 
 /// One GitOps repository as last read.

@@ -13,7 +13,7 @@ use axum::{
         IntoResponse, Response,
     },
 };
-use futures::stream;
+use futures::{stream, StreamExt};
 use tokio::sync::{broadcast::error::RecvError, Semaphore};
 
 use crate::state::AppState;
@@ -38,6 +38,16 @@ pub async fn events(State(state): State<AppState>, streams: Arc<Semaphore>) -> R
             .into_response();
     };
     let updates = state.read_model.subscribe();
+    // First, where the live state stands: a page rendered before a change
+    // it has not seen loads its data again.
+    let hello = LiveUpdate {
+        version: state.read_model.live_version(),
+        ..LiveUpdate::default()
+    };
+    let hello = stream::once(async move {
+        let data = serde_json::to_string(&hello).unwrap_or_default();
+        Ok::<Event, Infallible>(Event::default().data(data))
+    });
     let stream = stream::unfold((updates, permit), |(mut updates, permit)| async move {
         let update = match updates.recv().await {
             Ok(update) => update,
@@ -52,7 +62,7 @@ pub async fn events(State(state): State<AppState>, streams: Arc<Semaphore>) -> R
         let event: Result<Event, Infallible> = Ok(Event::default().data(data));
         Some((event, (updates, permit)))
     });
-    let mut response = Sse::new(stream)
+    let mut response = Sse::new(hello.chain(stream))
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response();
     // Nginx and similar proxies buffer responses unless told otherwise.

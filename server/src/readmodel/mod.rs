@@ -191,6 +191,7 @@ impl ReadModel {
             None => views::freshness(&self.config, snapshot, unix_now()),
         };
         self.live().freshness(&mut freshness);
+        freshness.live_version = self.live_version();
         freshness
     }
 

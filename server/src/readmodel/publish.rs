@@ -29,11 +29,18 @@ impl ReadModel {
         self.updates.subscribe()
     }
 
+    /// Which live state pages now show (see `Freshness::live_version`).
+    pub fn live_version(&self) -> u64 {
+        self.live_generation.load(SeqCst)
+    }
+
     /// Starts remaking the live view on every change, forever.
     pub fn spawn_live(self: &Arc<Self>, live: Arc<Live>) -> tokio::task::JoinHandle<()> {
         let model = Arc::clone(self);
         tokio::spawn(async move {
-            let mut git_generation = model.generation.load(SeqCst);
+            // Refreshes happen every interval; pages reload their data only
+            // when a repository's head actually moved.
+            let mut heads = model.heads();
             loop {
                 tokio::select! {
                     _ = live.changed.notified() => {}
@@ -41,13 +48,21 @@ impl ReadModel {
                 }
                 tokio::time::sleep(GATHER).await;
                 let started = tokio::time::Instant::now();
-                let git_now = model.generation.load(SeqCst);
-                let git_moved = git_now != git_generation;
-                git_generation = git_now;
+                let now = model.heads();
+                let git_moved = now != heads;
+                heads = now;
                 model.publish(&live, git_moved);
                 tokio::time::sleep_until(started + MIN_INTERVAL).await;
             }
         })
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.snapshot()
+            .repos
+            .iter()
+            .map(|r| r.commit.clone())
+            .collect()
     }
 
     /// Remakes the live view now and tells open pages what changed.
@@ -68,7 +83,7 @@ impl ReadModel {
             return;
         }
         *self.live.write().expect("live lock") = Arc::new(next);
-        self.live_generation.fetch_add(1, SeqCst);
+        update.version = self.live_generation.fetch_add(1, SeqCst) + 1;
         // No page listening is fine.
         let _ = self.updates.send(Arc::new(update));
     }

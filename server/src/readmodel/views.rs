@@ -70,6 +70,7 @@ pub fn freshness(config: &Config, snapshot: &Snapshot, now: i64) -> Freshness {
         sources,
         problem_count: problem_count(config, snapshot),
         clusters: Vec::new(),
+        live_version: 0,
     }
 }
 
