@@ -69,6 +69,30 @@ impl LiveFeed {
         })
     }
 
+    /// How many of an environment's cells are a live problem now; `page`
+    /// is each service's live state as the page was rendered.
+    pub fn problems_in(
+        &self,
+        environment: &str,
+        page: Vec<(String, Option<LiveStatus>)>,
+    ) -> Memo<usize> {
+        let cells = self.cells;
+        let environment = environment.to_string();
+        Memo::new(move |_| {
+            cells.with(|pushed| {
+                page.iter()
+                    .filter(|(service, live)| {
+                        let key = (environment.clone(), service.clone());
+                        match pushed.get(&key) {
+                            Some(live) => live.as_ref().is_some_and(LiveStatus::is_problem),
+                            None => live.as_ref().is_some_and(LiveStatus::is_problem),
+                        }
+                    })
+                    .count()
+            })
+        })
+    }
+
     pub fn clusters(&self, page: Vec<ClusterStatus>) -> Memo<Vec<ClusterStatus>> {
         let clusters = self.clusters;
         Memo::new(move |_| clusters.get().unwrap_or_else(|| page.clone()))

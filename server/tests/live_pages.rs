@@ -279,3 +279,39 @@ async fn a_cluster_away_is_stale_on_the_page_and_recovers_by_itself() {
         html = setup.server.get("/").await.1;
     }
 }
+
+#[tokio::test]
+async fn readiness_waits_for_clusters_only_when_configured_to() {
+    let upstream = common::Upstream::new();
+    upstream.commit("Ann", common::T0, "environments", common::ENV_FILES);
+    let mut cluster = DemoCluster::start(0, TOKEN, Options::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    cluster
+        .write_kubeconfig(&kubeconfig, "demo", TOKEN)
+        .unwrap();
+    // The cluster is away from the start.
+    cluster.stop();
+    let extra = format!(
+        "[[clusters]]\nname = \"nonprod\"\nkubeconfig = {:?}\nnamespaces = [\"stg-1\"]\n",
+        kubeconfig.display().to_string()
+    );
+    let relaxed = common::Server::start_with(&upstream, true, &extra).await;
+    assert_eq!(relaxed.get("/readyz").await.0, 200);
+    let strict = common::Server::start_edited(&upstream, true, &extra, |config| {
+        config.ready_needs_clusters = true;
+    })
+    .await;
+    let (status, body) = strict.get("/readyz").await;
+    assert_eq!(status, 503);
+    assert_eq!(body, "cluster `nonprod` is not live");
+    cluster.resume().await.unwrap();
+    eventually(
+        Duration::from_secs(30),
+        "ready once the cluster is live",
+        async || strict.get("/readyz").await.0 == 200,
+    )
+    .await;
+}

@@ -9,7 +9,13 @@ use crate::{
 
 /// One lane of the overview: an environment at a glance.
 #[component]
-pub fn EnvLane(summary: EnvironmentSummary, now: i64) -> impl IntoView {
+pub fn EnvLane(
+    summary: EnvironmentSummary,
+    now: i64,
+    /// Its cells' live problems, as they change.
+    #[prop(into)]
+    live_problems: Signal<usize>,
+) -> impl IntoView {
     let kind = match summary.kind {
         EnvironmentKind::Prod => "prod",
         EnvironmentKind::Stg => "stg",
@@ -50,22 +56,28 @@ pub fn EnvLane(summary: EnvironmentSummary, now: i64) -> impl IntoView {
                 })}
             {(problems > 0)
                 .then(|| view! { <p class="lane-problems">{format!("{problems} problem(s) in {}", summary.file.unwrap_or_default())}</p> })}
-            <LiveProblems count=summary.live_problems/>
+            <LiveProblems count=live_problems/>
         </section>
     }
 }
 
 /// How many of a lane's Applications need looking at, linked to them.
 #[component]
-fn LiveProblems(count: usize, #[prop(optional, into)] href: Option<String>) -> impl IntoView {
+fn LiveProblems(
+    #[prop(into)] count: Signal<usize>,
+    #[prop(optional, into)] href: Option<String>,
+) -> impl IntoView {
     let href = href.unwrap_or_else(|| "/?problems=1".into());
-    (count > 0).then(|| {
-        view! {
-            <p class="live-problems">
-                <a href=href>{format!("{count} live problem(s)")}</a>
-            </p>
-        }
-    })
+    move || {
+        let count = count.get();
+        (count > 0).then(|| {
+            view! {
+                <p class="live-problems">
+                    <a href=href.clone()>{format!("{count} live problem(s)")}</a>
+                </p>
+            }
+        })
+    }
 }
 
 #[component]

@@ -51,12 +51,24 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             .find(|(_, _, kind)| *kind == EnvironmentKind::Dev)
             .map(|(name, title, _)| (name.clone(), title.clone())),
     };
-    let rows = StoredValue::new(overview.rows);
+    let feed = use_live_feed();
     let lanes = overview
         .environments
         .into_iter()
-        .map(|summary| view! { <EnvLane summary now/> })
+        .map(|summary| {
+            let page = overview
+                .rows
+                .iter()
+                .map(|row| {
+                    let cell = row.cells.iter().find(|c| c.environment == summary.name);
+                    (row.service.clone(), cell.and_then(|c| c.live.clone()))
+                })
+                .collect();
+            let live_problems = feed.problems_in(&summary.name, page);
+            view! { <EnvLane summary now live_problems/> }
+        })
         .collect_view();
+    let rows = StoredValue::new(overview.rows);
     let committed = move || {
         query.read().get("committed").map(|sha| {
             view! {

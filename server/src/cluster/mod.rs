@@ -6,6 +6,7 @@
 pub mod application;
 mod connection;
 pub mod image_patch;
+mod trim;
 mod watch;
 
 use std::sync::Arc;

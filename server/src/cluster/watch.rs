@@ -15,7 +15,7 @@ use kube::{
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
-use super::connection::Connection;
+use super::{connection::Connection, trim::Trim};
 
 /// How often a failing watch checks whether its cluster answers again.
 const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -33,7 +33,7 @@ pub fn spawn<K>(
     changed: Arc<Notify>,
 ) -> Store<K>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store::<K>();
     let probe_api = api.clone();
@@ -41,6 +41,7 @@ where
         .default_backoff()
         // Memory stays flat: what Berth never reads is not kept.
         .modify(|object| {
+            object.trim();
             let meta = object.meta_mut();
             meta.managed_fields = None;
             if let Some(annotations) = meta.annotations.as_mut() {

@@ -71,12 +71,16 @@ impl ReadModel {
         if !snapshot.loaded {
             return;
         }
+        let made;
         let overview = match &snapshot.overview {
-            Some(overview) => overview.clone(),
-            None => views::overview(&self.config, &snapshot, Default::default()),
+            Some(overview) => overview,
+            None => {
+                made = views::overview(&self.config, &snapshot, Default::default());
+                &made
+            }
         };
-        let sandboxes = views::sandboxes(&self.config, &snapshot, "", Default::default()).sandboxes;
-        let next = LiveView::build(&self.config, live, &overview, &sandboxes);
+        let sandboxes = views::sandbox_commits(&self.config, &snapshot);
+        let next = LiveView::build(&self.config, live, overview, &sandboxes);
         let mut update = self.live().diff(&next);
         update.git = git_moved;
         if update.is_empty() {

@@ -179,6 +179,19 @@ fn sandbox_dir<'a>(config: &Config, snapshot: &'a Snapshot) -> Option<&'a Sandbo
     snapshot.repo(&repo.name).and_then(|r| r.sandboxes.as_ref())
 }
 
+/// Every sandbox's name and when its file was committed: all the live view
+/// needs, without making each sandbox's page data.
+pub fn sandbox_commits(config: &Config, snapshot: &Snapshot) -> Vec<(String, Option<i64>)> {
+    sandbox_dir(config, snapshot)
+        .map(|dir| {
+            dir.sandboxes
+                .iter()
+                .map(|s| (s.file.name.clone(), s.created.as_ref().map(|c| c.at)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Every sandbox, and the directory's own problems (files that cannot be a
 /// sandbox), capped for one page.
 fn all_sandboxes(config: &Config, snapshot: &Snapshot) -> (Vec<SandboxSummary>, Vec<FileProblem>) {

@@ -104,12 +104,12 @@ fn known(index: &ClusterIndex) -> bool {
 
 impl LiveView {
     /// `overview` is git's side (which branch each cell should run);
-    /// `sandboxes` every sandbox file.
+    /// `sandboxes` every sandbox by name, with when its file was committed.
     pub fn build(
         config: &Config,
         live: &Live,
         overview: &Overview,
-        sandboxes: &[SandboxSummary],
+        sandboxes: &[(String, Option<i64>)],
     ) -> LiveView {
         let indexes: Vec<ClusterIndex> = live
             .clusters
@@ -153,8 +153,8 @@ impl LiveView {
             }
         }
         if let Some(index) = index_of(&indexes, config.sandbox_cluster()) {
-            for sandbox in sandboxes {
-                let name = config.sandbox_application_name(&sandbox.name);
+            for (sandbox, committed) in sandboxes {
+                let name = config.sandbox_application_name(sandbox);
                 let facts = facts(index, &name);
                 let expect = Expect {
                     branch: None,
@@ -174,10 +174,9 @@ impl LiveView {
                         index.name
                     ));
                 }
-                let committed = sandbox.created.as_ref().map(|c| c.at);
-                let chain = status::chain(committed, &live, &facts);
+                let chain = status::chain(*committed, &live, &facts);
                 view.sandboxes.insert(
-                    sandbox.name.clone(),
+                    sandbox.clone(),
                     SandboxLive {
                         status: live,
                         chain,

@@ -13,7 +13,13 @@ use k8s_openapi::{
 };
 
 use super::index::Workloads;
-use crate::{cluster::Application, gitops::names::branch_slug};
+use crate::{
+    cluster::{
+        application::{ApplicationStatus, OperationState},
+        Application,
+    },
+    gitops::names::branch_slug,
+};
 
 /// Cluster text shown on a page is cut here: an Application's message is
 /// written by anyone who can edit it.
@@ -83,13 +89,16 @@ pub fn status(facts: &Facts, expect: &Expect) -> LiveStatus {
         return live;
     };
     live.found = true;
-    let status = app.status.clone().unwrap_or_default();
-    let sync = status.sync.unwrap_or_default();
-    let health = status.health.unwrap_or_default();
-    live.sync = or_unknown(&sync.status);
-    live.health = or_unknown(&health.status);
-    live.revision = sync.revision.clone();
-    let operation = status.operation_state.unwrap_or_default();
+    // Borrowed, not cloned: this runs for every Application on each change.
+    let empty = ApplicationStatus::default();
+    let status = app.status.as_ref().unwrap_or(&empty);
+    let sync = status.sync.as_ref();
+    let health = status.health.as_ref();
+    live.sync = or_unknown(sync.map_or("", |s| s.status.as_str()));
+    live.health = or_unknown(health.map_or("", |h| h.status.as_str()));
+    live.revision = sync.and_then(|s| s.revision.clone());
+    let no_operation = OperationState::default();
+    let operation = status.operation_state.as_ref().unwrap_or(&no_operation);
     live.synced_at = match operation.phase.as_str() {
         "Succeeded" => parse_time(operation.finished_at.as_ref()),
         _ => None,
@@ -101,8 +110,8 @@ pub fn status(facts: &Facts, expect: &Expect) -> LiveStatus {
             .max_by_key(|h| h.id)
             .and_then(|h| parse_time(h.deployed_at.as_ref()))
     });
-    let images = status.summary.unwrap_or_default().images;
-    live.images = running_tags(&images, facts.workloads, expect.image);
+    let images = status.summary.as_ref().map_or(&[][..], |s| &s.images[..]);
+    live.images = running_tags(images, facts.workloads, expect.image);
 
     if expect.branch.is_none() {
         live.drift
@@ -110,8 +119,7 @@ pub fn status(facts: &Facts, expect: &Expect) -> LiveStatus {
     }
     let workload_reason = facts.workloads.and_then(workload_reason);
     let app_reason = health
-        .message
-        .as_deref()
+        .and_then(|h| h.message.as_deref())
         .filter(|m| !m.trim().is_empty())
         .map(cut)
         .or_else(|| {
@@ -279,8 +287,10 @@ pub fn chain(committed: Option<i64>, live: &LiveStatus, facts: &Facts) -> Vec<Ch
     let app = facts.application;
     let empty = Workloads::default();
     let workloads = facts.workloads.unwrap_or(&empty);
-    let status = app.and_then(|a| a.status.clone()).unwrap_or_default();
-    let operation = status.operation_state.unwrap_or_default();
+    let operation = app
+        .and_then(|a| a.status.as_ref())
+        .and_then(|s| s.operation_state.clone())
+        .unwrap_or_default();
 
     let sync_failed = matches!(operation.phase.as_str(), "Failed" | "Error");
     let synced = if sync_failed {
