@@ -3,10 +3,7 @@
 //! people and by other tools, and one odd object must not stop a watch.
 //! The CRD has no status subresource, so `status` comes with the object.
 
-use std::borrow::Cow;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::NamespaceResourceScope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -14,7 +11,8 @@ use serde_json::Value;
 pub struct Application {
     #[serde(default)]
     pub metadata: ObjectMeta,
-    /// Kept whole: the image patch finds the right source in it.
+    /// The image patch finds the right source in it; watched copies drop
+    /// it (`watch::Slim`).
     #[serde(default)]
     pub spec: Value,
     #[serde(default)]
@@ -99,31 +97,11 @@ pub struct HistoryEntry {
     pub deployed_at: Option<String>,
 }
 
-/// What kube-derive would generate for the CRD, written out so Berth needs
-/// neither the derive macros nor a schema library.
-impl kube::Resource for Application {
-    type DynamicType = ();
-    type Scope = NamespaceResourceScope;
-
-    fn kind(_: &()) -> Cow<'_, str> {
-        "Application".into()
-    }
-    fn group(_: &()) -> Cow<'_, str> {
-        "argoproj.io".into()
-    }
-    fn version(_: &()) -> Cow<'_, str> {
-        "v1alpha1".into()
-    }
-    fn api_version(_: &()) -> Cow<'_, str> {
-        "argoproj.io/v1alpha1".into()
-    }
-    fn plural(_: &()) -> Cow<'_, str> {
-        "applications".into()
-    }
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
+super::kinds::resource!(
+    Application,
+    "Application",
+    "argoproj.io",
+    "v1alpha1",
+    "argoproj.io/v1alpha1",
+    "applications"
+);

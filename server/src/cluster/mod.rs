@@ -6,12 +6,12 @@
 pub mod application;
 mod connection;
 pub mod image_patch;
-mod trim;
+pub mod kinds;
 mod watch;
 
 use std::sync::Arc;
 
-use k8s_openapi::api::{apps::v1::Deployment, core::v1::Pod, networking::v1::Ingress};
+use k8s_openapi::api::networking::v1::Ingress;
 use kube::{
     config::{KubeConfigOptions, Kubeconfig},
     runtime::reflector::Store,
@@ -20,6 +20,7 @@ use kube::{
 
 pub use application::Application;
 pub use connection::{ClusterState, Connection};
+pub use kinds::{Deployment, Pod};
 
 use tokio::sync::Notify;
 

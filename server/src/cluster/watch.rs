@@ -15,7 +15,26 @@ use kube::{
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
-use super::{connection::Connection, trim::Trim};
+use super::connection::Connection;
+
+/// What a watched object drops before it is stored, beyond managed fields.
+pub trait Slim {
+    fn slim(&mut self) {}
+}
+
+/// The watch needs an Application's status only: its spec (Helm values
+/// can be kilobytes) is read fresh by the image patch when it is needed.
+impl Slim for super::Application {
+    fn slim(&mut self) {
+        self.spec = serde_json::Value::Null;
+    }
+}
+
+/// Already only what Berth reads (see `kinds.rs`).
+impl Slim for super::Pod {}
+impl Slim for super::Deployment {}
+/// Rules, hosts and the load balancer status: small, and all read.
+impl Slim for k8s_openapi::api::networking::v1::Ingress {}
 
 /// How often a failing watch checks whether its cluster answers again.
 const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -33,7 +52,7 @@ pub fn spawn<K>(
     changed: Arc<Notify>,
 ) -> Store<K>
 where
-    K: Resource<DynamicType = ()> + Trim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Slim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store::<K>();
     let probe_api = api.clone();
@@ -41,7 +60,7 @@ where
         .default_backoff()
         // Memory stays flat: what Berth never reads is not kept.
         .modify(|object| {
-            object.trim();
+            object.slim();
             let meta = object.meta_mut();
             meta.managed_fields = None;
             if let Some(annotations) = meta.annotations.as_mut() {

@@ -17,7 +17,7 @@ pub const BACKLOG: usize = 64;
 
 /// Changes arriving this close together are shown together: a rollout
 /// touches a Deployment, a ReplicaSet and Pods within milliseconds.
-const GATHER: Duration = Duration::from_millis(20);
+const GATHER: Duration = Duration::from_millis(10);
 
 /// The least time between two remakes, so a cluster with thousands of
 /// Pods changing costs a bounded share of one core.

@@ -3,11 +3,11 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use k8s_openapi::api::{apps::v1::Deployment, core::v1::Pod, networking::v1::Ingress};
+use k8s_openapi::api::networking::v1::Ingress;
 use kube::ResourceExt;
 
 use crate::{
-    cluster::{Application, ClusterLive, ClusterState},
+    cluster::{Application, ClusterLive, ClusterState, Deployment, Pod},
     config::ClusterConfig,
 };
 

@@ -7,16 +7,13 @@
 use std::sync::Arc;
 
 use app::model::{ChainStep, LiveStatus, StepState};
-use k8s_openapi::{
-    api::{apps::v1::Deployment, core::v1::Pod},
-    apimachinery::pkg::apis::meta::v1::Time,
-};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::index::Workloads;
 use crate::{
     cluster::{
         application::{ApplicationStatus, OperationState},
-        Application,
+        Application, Deployment, Pod,
     },
     gitops::names::branch_slug,
 };
