@@ -124,7 +124,9 @@ impl LiveFeed {
                 }
             });
         }
-        if update.git {
+        if update.resync {
+            self.resync();
+        } else if update.git {
             self.version.update(|v| *v += 1);
         }
     }

@@ -418,13 +418,13 @@ async fn refresh_needs_a_signed_in_person_and_presses_share_fetches() {
     let upstream = seeded();
     let server = Server::start(&upstream, true).await;
     let model = server.read_model();
-    let start = model.generation();
+    let start = model.refreshes();
     let press = |cookie| press_with_script(server.client().clone(), server.base.clone(), cookie);
 
     assert_eq!(press(None).await, 401);
     // Without JavaScript the answer goes back to the page.
     server.press_refresh_as(None).await;
-    assert_eq!(model.generation(), start, "anonymous presses fetch nothing");
+    assert_eq!(model.refreshes(), start, "anonymous presses fetch nothing");
     let (_, page) = server.get("/").await;
     assert!(!page.contains("class=\"refresh\""), "nobody gets no button");
 
@@ -443,18 +443,14 @@ async fn refresh_needs_a_signed_in_person_and_presses_share_fetches() {
     for press in presses {
         assert_eq!(press.await.unwrap(), 200);
     }
-    let fetches = model.generation() - start;
+    let fetches = model.refreshes() - start;
     assert!(
         (1..=2).contains(&fetches),
         "{fetches} fetches for 20 presses"
     );
 
     // Right after, a press gets the data as it is.
-    let now = model.generation();
+    let now = model.refreshes();
     assert_eq!(press(Some(cookie.clone())).await, 200);
-    assert_eq!(
-        model.generation(),
-        now,
-        "a press within 5 s fetches nothing"
-    );
+    assert_eq!(model.refreshes(), now, "a press within 5 s fetches nothing");
 }

@@ -107,11 +107,19 @@ pub struct LiveUpdate {
     pub cells: Vec<CellUpdate>,
     pub sandboxes: Vec<SandboxUpdate>,
     pub git: bool,
+    /// The page missed updates: it must forget what was pushed and load
+    /// its data again.
+    #[serde(default)]
+    pub resync: bool,
 }
 
 impl LiveUpdate {
     pub fn is_empty(&self) -> bool {
-        self.clusters.is_empty() && self.cells.is_empty() && self.sandboxes.is_empty() && !self.git
+        self.clusters.is_empty()
+            && self.cells.is_empty()
+            && self.sandboxes.is_empty()
+            && !self.git
+            && !self.resync
     }
 }
 

@@ -31,7 +31,14 @@ impl Slim for super::Application {
 }
 
 /// Already only what Berth reads (see `kinds.rs`).
-impl Slim for super::Pod {}
+impl Slim for super::Pod {
+    /// Pods are tied to Applications by labels and owners; annotations
+    /// (up to 256 KB each, written by anyone who may create Pods) are
+    /// never read.
+    fn slim(&mut self) {
+        self.metadata.annotations = None;
+    }
+}
 impl Slim for super::Deployment {}
 /// Rules, hosts and the load balancer status: small, and all read.
 impl Slim for k8s_openapi::api::networking::v1::Ingress {}
@@ -74,6 +81,10 @@ where
         let mut stream = std::pin::pin!(stream);
         let mut failing = false;
         let mut probe = tokio::time::interval(PROBE_EVERY);
+        // Ticks missed while the watch was healthy must not fire all at
+        // once when it fails: that would be a burst of lists at a server
+        // that is just coming back.
+        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let item = tokio::select! {
                 item = stream.next() => item,
@@ -92,6 +103,9 @@ where
                 }
             };
             let Some(item) = item else { break };
+            if item.is_err() && !failing {
+                probe.reset();
+            }
             failing = item.is_err();
             match item {
                 Ok(event) => {

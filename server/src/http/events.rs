@@ -53,7 +53,7 @@ pub async fn events(State(state): State<AppState>, streams: Arc<Semaphore>) -> R
             Ok(update) => update,
             // Missed some: the page reloads its data instead.
             Err(RecvError::Lagged(_)) => Arc::new(LiveUpdate {
-                git: true,
+                resync: true,
                 ..LiveUpdate::default()
             }),
             Err(RecvError::Closed) => return None,

@@ -73,6 +73,11 @@ impl ReadModel {
         self.snapshot.read().expect("snapshot lock").clone()
     }
 
+    /// How many refreshes have swapped in a new snapshot.
+    pub fn refreshes(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Changes whenever a refresh swapped in a new snapshot or the live
     /// state changed what a page shows.
     pub fn generation(&self) -> u64 {

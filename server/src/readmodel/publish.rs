@@ -82,12 +82,18 @@ impl ReadModel {
         let sandboxes = views::sandbox_commits(&self.config, &snapshot);
         let next = LiveView::build(&self.config, live, overview, &sandboxes);
         let mut update = self.live().diff(&next);
+        // Only a changed live view is a new version (and empties the page
+        // cache); git moving alone already did that through its refresh.
+        update.version = if update.is_empty() {
+            self.live_version()
+        } else {
+            *self.live.write().expect("live lock") = Arc::new(next);
+            self.live_generation.fetch_add(1, SeqCst) + 1
+        };
         update.git = git_moved;
         if update.is_empty() {
             return;
         }
-        *self.live.write().expect("live lock") = Arc::new(next);
-        update.version = self.live_generation.fetch_add(1, SeqCst) + 1;
         // No page listening is fine.
         let _ = self.updates.send(Arc::new(update));
     }

@@ -93,7 +93,8 @@ pub fn status(facts: &Facts, expect: &Expect) -> LiveStatus {
     let health = status.health.as_ref();
     live.sync = or_unknown(sync.map_or("", |s| s.status.as_str()));
     live.health = or_unknown(health.map_or("", |h| h.status.as_str()));
-    live.revision = sync.and_then(|s| s.revision.clone());
+    // Anyone who may edit the Application may write any text here.
+    live.revision = sync.and_then(|s| s.revision.as_deref()).map(cut);
     let no_operation = OperationState::default();
     let operation = status.operation_state.as_ref().unwrap_or(&no_operation);
     live.synced_at = match operation.phase.as_str() {
