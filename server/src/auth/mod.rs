@@ -6,10 +6,10 @@ pub mod config;
 pub mod csrf;
 mod proxy;
 mod secrets;
+pub(crate) use secrets::new_secret;
 pub mod session;
 
 use proxy::{forwarded_client, valid_email};
-use secrets::new_secret;
 pub use secrets::{hash_token, new_token};
 
 use std::{net::SocketAddr, sync::Arc};

@@ -13,7 +13,7 @@ pub fn new_token() -> Result<String, String> {
 }
 
 /// 32 random bytes as hex: API tokens and session ids.
-pub(super) fn new_secret() -> Result<String, String> {
+pub(crate) fn new_secret() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
     Ok(hex::encode(bytes))

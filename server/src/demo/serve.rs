@@ -3,9 +3,9 @@
 //! a kubeconfig that reaches them. Berth then connects through that
 //! kubeconfig exactly as it would to real clusters.
 
-use std::{fmt::Write as _, path::Path, sync::Arc};
+use std::sync::Arc;
 
-use super::cluster::{argocd, DemoCluster, Options};
+use super::cluster::{argocd, kubeconfig, DemoCluster, Options};
 use crate::config::Config;
 
 /// Keeps the demo clusters serving; dropping it stops them.
@@ -25,7 +25,8 @@ pub async fn start_clusters(config: &Config) -> Result<DemoClusters, String> {
         let Some(kubeconfig) = &cluster.kubeconfig else {
             continue;
         };
-        let token = random_token()?;
+        // A fresh bearer token per start: the kubeconfig is rewritten each time.
+        let token = crate::auth::new_secret()?;
         let demo = DemoCluster::start(0, &token, Options::default())
             .await
             .map_err(|e| format!("cannot start the demo cluster `{}`: {e}", cluster.name))?;
@@ -38,44 +39,15 @@ pub async fn start_clusters(config: &Config) -> Result<DemoClusters, String> {
             .context
             .clone()
             .unwrap_or_else(|| cluster.name.clone());
-        entries.push((context, demo.addr().to_string(), token));
+        entries.push((context, demo.addr(), token));
         path = Some(kubeconfig.clone());
         clusters.push(demo);
     }
     if let Some(path) = path {
-        write_kubeconfig(&path, &entries)?;
+        std::fs::write(&path, kubeconfig(&entries))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(DemoClusters {
         _clusters: clusters,
     })
-}
-
-/// A fresh bearer token per start: the kubeconfig is rewritten each time.
-fn random_token() -> Result<String, String> {
-    let mut bytes = [0u8; 24];
-    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn write_kubeconfig(path: &Path, entries: &[(String, String, String)]) -> Result<(), String> {
-    let current = entries.first().map(|e| e.0.as_str()).unwrap_or_default();
-    let mut text = format!("apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n");
-    for (name, addr, _) in entries {
-        let _ = write!(
-            text,
-            "- name: {name}\n  cluster:\n    server: http://{addr}\n"
-        );
-    }
-    text.push_str("contexts:\n");
-    for (name, _, _) in entries {
-        let _ = write!(
-            text,
-            "- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n"
-        );
-    }
-    text.push_str("users:\n");
-    for (name, _, token) in entries {
-        let _ = write!(text, "- name: {name}\n  user:\n    token: {token}\n");
-    }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -109,10 +109,7 @@ impl DemoCluster {
 
     /// A kubeconfig that reaches this cluster as context `context`.
     pub fn kubeconfig(&self, context: &str, token: &str) -> String {
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: {context}\nclusters:\n- name: {context}\n  cluster:\n    server: http://{addr}\ncontexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n    namespace: argocd\nusers:\n- name: {context}\n  user:\n    token: {token}\n",
-            addr = self.addr,
-        )
+        kubeconfig(&[(context.to_string(), self.addr, token.to_string())])
     }
 
     pub fn write_kubeconfig(&self, path: &Path, context: &str, token: &str) -> std::io::Result<()> {
@@ -124,6 +121,32 @@ impl Drop for DemoCluster {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A kubeconfig with one context per `(context, address, token)`, each
+/// with its own cluster and user of the same name; the first is current.
+pub fn kubeconfig(entries: &[(String, SocketAddr, String)]) -> String {
+    use std::fmt::Write as _;
+    let current = entries.first().map(|e| e.0.as_str()).unwrap_or_default();
+    let mut text = format!("apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n");
+    for (name, addr, _) in entries {
+        let _ = write!(
+            text,
+            "- name: {name}\n  cluster:\n    server: http://{addr}\n"
+        );
+    }
+    text.push_str("contexts:\n");
+    for (name, _, _) in entries {
+        let _ = write!(
+            text,
+            "- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: argocd\n"
+        );
+    }
+    text.push_str("users:\n");
+    for (name, _, token) in entries {
+        let _ = write!(text, "- name: {name}\n  user:\n    token: {token}\n");
+    }
+    text
 }
 
 /// Now as Kubernetes writes times: `2026-12-01T08:00:00Z`.
