@@ -22,6 +22,19 @@ pub fn until(now: i64, then: i64) -> String {
     }
 }
 
+/// "45 s", "6 min", "2 h 5 min", "3 d 4 h": a duration at a glance.
+pub fn duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 if secs % 3600 >= 60 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        3600..=86_399 => format!("{} h", secs / 3600),
+        _ if secs % 86_400 >= 3600 => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
 /// The first seven characters of a commit id, as git shows it.
 pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
@@ -52,6 +65,16 @@ pub fn utc(at: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(duration(45), "45 s");
+        assert_eq!(duration(6 * 60 + 20), "6 min");
+        assert_eq!(duration(2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(duration(3600), "1 h");
+        assert_eq!(duration(3 * 86_400 + 4 * 3600), "3 d 4 h");
+        assert_eq!(duration(-5), "0 s");
+    }
 
     #[test]
     fn ages_read_naturally() {

@@ -25,7 +25,8 @@ use api::Session;
 use components::ViewerBar;
 use pages::{
     AuditRoute, DeleteSandboxRoute, EnvironmentRoute, LoginRoute, NewSandboxRoute, NotFound,
-    OverviewPage, PromoteRoute, SandboxRoute, SandboxesRoute, TokensRoute,
+    OverviewPage, ProdRoute, PromoteRoute, ReleasesRoute, SandboxRoute, SandboxesRoute,
+    TokensRoute,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -75,6 +76,8 @@ pub fn App() -> impl IntoView {
                     <A href="/sandboxes" exact=true>"Sandboxes"</A>
                     <A href="/sandboxes/new">"New sandbox"</A>
                     <A href="/promote">"Promote"</A>
+                    <A href="/prod">"Prod"</A>
+                    <A href="/releases">"Releases"</A>
                     <A href="/audit">"Audit"</A>
                 </nav>
                 <ViewerBar/>
@@ -88,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sandboxes/:name") view={Lazy::<SandboxRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/sandboxes/:name/delete") view={Lazy::<DeleteSandboxRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/promote") view={Lazy::<PromoteRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/prod") view={Lazy::<ProdRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/releases") view={Lazy::<ReleasesRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr/>

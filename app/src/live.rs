@@ -22,6 +22,8 @@ pub struct LiveFeed {
     /// Bumped when git moved (or updates were missed): page data is
     /// loaded again.
     pub version: RwSignal<u64>,
+    /// Bumped when builds or releases changed (and with `version`).
+    pub releases: RwSignal<u64>,
     /// The live version the shown page was rendered from.
     page_version: RwSignal<Option<u64>>,
 }
@@ -34,6 +36,7 @@ impl LiveFeed {
             clusters: RwSignal::new(None),
             connected: RwSignal::new(false),
             version: RwSignal::new(0),
+            releases: RwSignal::new(0),
             page_version: RwSignal::new(None),
         }
     }
@@ -129,6 +132,9 @@ impl LiveFeed {
         } else if update.git {
             self.version.update(|v| *v += 1);
         }
+        if update.releases {
+            self.releases.update(|v| *v += 1);
+        }
     }
 
     /// Updates were missed (the stream broke): forget what was pushed and
@@ -139,6 +145,7 @@ impl LiveFeed {
         self.sandboxes.update(HashMap::clear);
         self.clusters.set(None);
         self.version.update(|v| *v += 1);
+        self.releases.update(|v| *v += 1);
     }
 }
 

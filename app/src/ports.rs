@@ -96,6 +96,25 @@ pub fn operations() -> Result<OperationsHandle, BerthError> {
         .ok_or_else(|| BerthError::Unavailable("the write side is not wired up".into()))
 }
 
+/// Builds and releases: the prod pipeline and the release figures.
+#[async_trait::async_trait]
+pub trait ReleaseViews: Send + Sync + 'static {
+    async fn pipeline(&self) -> Result<ProdPipeline, BerthError>;
+    /// The `days` ending today, for one service or all.
+    async fn release_figures(
+        &self,
+        days: u32,
+        service: Option<String>,
+    ) -> Result<ReleaseFigures, BerthError>;
+}
+
+pub type ReleaseViewsHandle = Arc<dyn ReleaseViews>;
+
+pub fn release_views() -> Result<ReleaseViewsHandle, BerthError> {
+    leptos::prelude::use_context::<ReleaseViewsHandle>()
+        .ok_or_else(|| BerthError::Unavailable("releases are not wired up".into()))
+}
+
 /// The request a server function is answering, for `Operations`.
 pub async fn request_parts() -> Result<Parts, BerthError> {
     leptos::prelude::use_context::<Parts>()

@@ -16,10 +16,12 @@ use figment::{
 use serde::{Deserialize, Serialize};
 
 mod clusters;
+mod releases;
 
 pub use crate::auth::config::AuthConfig;
 use crate::gitops::sandbox_edit::KeyPolicy;
 pub use clusters::ClusterConfig;
+pub use releases::{ReleasesConfig, WEBHOOK_SECRET_ENV};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +83,9 @@ pub struct Config {
     /// and `{env}` are filled in.
     #[serde(default = "default_application")]
     pub application_template: String,
+    /// Builds in, releases out.
+    #[serde(default)]
+    pub releases: ReleasesConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,6 +167,9 @@ pub struct ServiceConfig {
     /// How to read `git_url`, by reference like a repository's.
     #[serde(default)]
     pub credentials: Credentials,
+    /// `owner/name` on GitHub, if `repo_url` does not end in it.
+    #[serde(default)]
+    pub github_repository: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -425,7 +433,8 @@ impl Config {
         if self.git_timeout_secs == 0 {
             return Err("git_timeout_secs must be at least 1".into());
         }
-        self.check_clusters()
+        self.check_clusters()?;
+        self.check_releases()
     }
 }
 

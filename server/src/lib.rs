@@ -11,6 +11,7 @@ pub mod error;
 pub mod gitops;
 pub mod http;
 pub mod readmodel;
+pub mod release;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -10,8 +10,9 @@ use crate::{
     config::Config,
     error::{Error, Result},
     readmodel::ReadModel,
+    release::Releases,
     state::AppState,
-    store::{AccessStore, SqliteStore, Store},
+    store::{AccessStore, ReleaseStore, SqliteStore, Store},
 };
 
 fn leptos_options(config: &Config) -> LeptosOptions {
@@ -67,7 +68,8 @@ pub async fn build_state(config: Config) -> Result<AppState> {
     }
     let sqlite = Arc::new(SqliteStore::connect(&url).await?);
     let store: Arc<dyn Store> = sqlite.clone();
-    let access: Arc<dyn AccessStore> = sqlite;
+    let access: Arc<dyn AccessStore> = sqlite.clone();
+    let release_store: Arc<dyn ReleaseStore> = sqlite;
     let key_file = config
         .auth
         .session_key_file
@@ -85,13 +87,22 @@ pub async fn build_state(config: Config) -> Result<AppState> {
         Arc::clone(&config),
         Arc::clone(&gatekeeper),
         Arc::clone(&read_model),
-        access,
+        Arc::clone(&access),
     ));
     // Watches start now and keep retrying on their own; an unreachable
     // cluster never stops Berth from serving what git says.
     let live = Arc::new(crate::cluster::start(&config.clusters).await);
     read_model.spawn_live(Arc::clone(&live));
+    let releases = Releases::new(
+        Arc::clone(&config),
+        release_store,
+        access,
+        Arc::clone(&live),
+        Arc::clone(&read_model),
+    );
+    releases.spawn();
     Ok(AppState {
+        releases,
         leptos_options: leptos_options(&config),
         live,
         config,

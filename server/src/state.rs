@@ -7,7 +7,7 @@ use leptos::prelude::LeptosOptions;
 
 use crate::{
     actions::Actions, auth::Gatekeeper, cluster::Live, config::Config, readmodel::ReadModel,
-    store::Store,
+    release::Releases, store::Store,
 };
 
 #[derive(Clone, FromRef)]
@@ -20,4 +20,6 @@ pub struct AppState {
     pub actions: Arc<Actions>,
     /// What the clusters run; empty without `[[clusters]]`.
     pub live: Arc<Live>,
+    /// Builds in, releases out.
+    pub releases: Arc<Releases>,
 }

@@ -111,6 +111,10 @@ pub struct LiveUpdate {
     /// its data again.
     #[serde(default)]
     pub resync: bool,
+    /// A build, deploy or release changed: pipeline and release pages
+    /// load their data again.
+    #[serde(default)]
+    pub releases: bool,
 }
 
 impl LiveUpdate {
@@ -120,6 +124,7 @@ impl LiveUpdate {
             && self.sandboxes.is_empty()
             && !self.git
             && !self.resync
+            && !self.releases
     }
 }
 

@@ -2,9 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+mod figures;
 mod live;
+mod releases;
 mod writes;
+pub use figures::*;
 pub use live::*;
+pub use releases::*;
 pub use writes::*;
 
 /// What every page shows at the top: how fresh the data is.

@@ -10,6 +10,8 @@ pub enum Role {
     Developer,
     Qa,
     Admin,
+    /// A CI system reporting builds; it changes no file.
+    Ci,
 }
 
 impl Role {
@@ -18,6 +20,7 @@ impl Role {
             Role::Developer => "developer",
             Role::Qa => "qa",
             Role::Admin => "admin",
+            Role::Ci => "ci",
         }
     }
 
@@ -112,6 +115,10 @@ pub enum AuditAction {
     /// A request refused before anyone was identified; the target names
     /// its method and path.
     Request,
+    /// CI reported a build.
+    ReportBuild,
+    /// Berth set an Application's image tag to a build's.
+    SetImage,
 }
 
 impl AuditAction {
@@ -125,12 +132,14 @@ impl AuditAction {
         }
     }
 
-    pub const ALL: [AuditAction; 5] = [
+    pub const ALL: [AuditAction; 7] = [
         AuditAction::Promote,
         AuditAction::PromoteProject,
         AuditAction::CreateSandbox,
         AuditAction::DeleteSandbox,
         AuditAction::Request,
+        AuditAction::ReportBuild,
+        AuditAction::SetImage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +149,8 @@ impl AuditAction {
             AuditAction::CreateSandbox => "create-sandbox",
             AuditAction::DeleteSandbox => "delete-sandbox",
             AuditAction::Request => "request",
+            AuditAction::ReportBuild => "report-build",
+            AuditAction::SetImage => "set-image",
         }
     }
 }

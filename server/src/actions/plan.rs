@@ -111,6 +111,12 @@ impl Actions {
         name: &str,
         keys: &str,
     ) -> Result<Planned, BerthError> {
+        // A CI token reports builds; a leaked one must not add SSH keys.
+        if who.role == app::model::Role::Ci {
+            return Err(BerthError::Forbidden(
+                "the ci role reports builds and cannot create sandboxes".into(),
+            ));
+        }
         let name = name.trim();
         let mut problems = Vec::new();
         if let Err(why) = check_sandbox_name_length(name) {

@@ -36,6 +36,9 @@ pub struct AuthConfig {
     /// Members of the qa role, written the same way.
     #[serde(default)]
     pub qa: Vec<String>,
+    /// Users (and groups) whose API tokens report builds: the ci role.
+    #[serde(default)]
+    pub ci: Vec<String>,
     /// Local mode: a person's commit email is `<user>@<email_domain>`.
     #[serde(default = "default_email_domain")]
     pub email_domain: String,
@@ -59,6 +62,7 @@ impl Default for AuthConfig {
             groups_header: default_groups_header(),
             admins: Vec::new(),
             qa: Vec::new(),
+            ci: Vec::new(),
             email_domain: default_email_domain(),
             session_hours: default_session_hours(),
             session_key_file: None,
@@ -80,6 +84,8 @@ impl AuthConfig {
             Role::Admin
         } else if member(&self.qa) {
             Role::Qa
+        } else if member(&self.ci) {
+            Role::Ci
         } else {
             Role::Developer
         }
@@ -111,6 +117,7 @@ mod tests {
         let auth = AuthConfig {
             admins: vec!["kohbis".into(), "group:platform".into()],
             qa: vec!["group:qa".into()],
+            ci: vec!["ci-bot".into()],
             ..AuthConfig::default()
         };
         assert_eq!(auth.role_of("kohbis", &[]), Role::Admin);
@@ -118,5 +125,6 @@ mod tests {
         assert_eq!(auth.role_of("ann", &["qa".into()]), Role::Qa);
         assert_eq!(auth.role_of("ann", &["group:qa".into()]), Role::Developer);
         assert_eq!(auth.role_of("platform", &[]), Role::Developer);
+        assert_eq!(auth.role_of("ci-bot", &[]), Role::Ci);
     }
 }

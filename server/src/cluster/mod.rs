@@ -30,6 +30,10 @@ use crate::config::ClusterConfig;
 /// last seen while it is away.
 pub struct ClusterLive {
     pub name: String,
+    /// For the one write Berth makes (`image_patch`); none when the
+    /// cluster could not be configured.
+    pub client: Option<Client>,
+    pub argocd_namespace: String,
     pub applications: Store<Application>,
     pub deployments: Vec<Store<Deployment>>,
     pub pods: Vec<Store<Pod>>,
@@ -40,6 +44,19 @@ pub struct ClusterLive {
 impl ClusterLive {
     pub fn state(&self) -> ClusterState {
         self.connection.state()
+    }
+
+    /// The Applications in the Argo CD namespace, to patch.
+    pub fn applications_api(&self) -> Option<Api<Application>> {
+        self.client
+            .as_ref()
+            .map(|c| Api::namespaced(c.clone(), &self.argocd_namespace))
+    }
+
+    /// An Application as last watched.
+    pub fn application(&self, name: &str) -> Option<Arc<Application>> {
+        self.applications
+            .get(&kube::runtime::reflector::ObjectRef::new(name).within(&self.argocd_namespace))
     }
 }
 
@@ -106,6 +123,8 @@ async fn start_one(config: &ClusterConfig, changed: &Arc<Notify>) -> ClusterLive
             }
             ClusterLive {
                 name: config.name.clone(),
+                client: Some(client),
+                argocd_namespace: config.argocd_namespace.clone(),
                 applications,
                 deployments,
                 pods,
@@ -118,6 +137,8 @@ async fn start_one(config: &ClusterConfig, changed: &Arc<Notify>) -> ClusterLive
             connection.unusable(error);
             ClusterLive {
                 name: config.name.clone(),
+                client: None,
+                argocd_namespace: config.argocd_namespace.clone(),
                 applications: kube::runtime::reflector::store().0,
                 deployments: Vec::new(),
                 pods: Vec::new(),

@@ -29,6 +29,7 @@ pub fn routes(max_connections: usize) -> Router<AppState> {
         .route("/sandboxes", get(sandboxes))
         .route("/clusters", get(clusters))
         .merge(super::api_writes::routes())
+        .merge(super::releases::api_routes())
         .fallback(|| async { ApiError(BerthError::NotFound("no such API route".into())) })
 }
 

@@ -17,6 +17,11 @@ use axum::{
 /// answers with an error of its own (400 or 500), so the overflow has to be
 /// seen here to be told apart from a broken request.
 pub async fn limit_bodies(State(max): State<usize>, request: Request, next: Next) -> Response {
+    // Webhooks have their own limit (GitHub's pushes can be larger than
+    // any form), enforced where they are read.
+    if request.uri().path().starts_with("/hooks/") {
+        return next.run(request).await;
+    }
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -9,6 +9,7 @@ mod events;
 mod host_check;
 mod limits;
 mod page_cache;
+mod releases;
 mod serve;
 
 pub use page_cache::CacheLimits;
@@ -17,7 +18,7 @@ pub use serve::{serve, serve_with, ServeLimits};
 use std::sync::Arc;
 
 use app::{
-    ports::{DashboardHandle, OperationsHandle},
+    ports::{DashboardHandle, OperationsHandle, ReleaseViewsHandle},
     shell, App,
 };
 use axum::{
@@ -46,14 +47,17 @@ pub fn router_with_cache(state: AppState, cache_limits: CacheLimits) -> Router {
     let dashboard: DashboardHandle = state.read_model.clone();
     let leptos_options = state.leptos_options.clone();
     let operations: OperationsHandle = state.actions.clone();
+    let releases: ReleaseViewsHandle = state.releases.clone();
     let context = move || {
         provide_context::<DashboardHandle>(Arc::clone(&dashboard));
         provide_context::<OperationsHandle>(Arc::clone(&operations));
+        provide_context::<ReleaseViewsHandle>(Arc::clone(&releases));
     };
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .nest("/api/v1", api::routes(state.config.max_connections))
+        .nest("/hooks", releases::hook_routes())
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(assets::cache_assets))

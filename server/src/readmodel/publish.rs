@@ -34,6 +34,16 @@ impl ReadModel {
         self.live_generation.load(SeqCst)
     }
 
+    /// Tells open pages that builds or releases changed.
+    pub fn announce_releases(&self) {
+        let update = LiveUpdate {
+            version: self.live_version(),
+            releases: true,
+            ..LiveUpdate::default()
+        };
+        let _ = self.updates.send(Arc::new(update));
+    }
+
     /// Starts remaking the live view on every change, forever.
     pub fn spawn_live(self: &Arc<Self>, live: Arc<Live>) -> tokio::task::JoinHandle<()> {
         let model = Arc::clone(self);

@@ -4,12 +4,14 @@
 //! - `audit`: audit log entries and the bounds every stored field keeps;
 //! - `access`: the audit log and API tokens (`AccessStore`);
 //! - `sessions`: local sign-in sessions (`SessionStore`);
+//! - `releases`: builds, the prod pipeline and releases (`ReleaseStore`);
 //! - `sqlite/`: the SQLite backend (`SqliteStore`), all of its SQL; another
 //!   backend (Postgres) sits beside it, implementing the same traits.
 
 mod access;
 mod audit;
 mod history;
+mod releases;
 mod sessions;
 mod sqlite;
 
@@ -18,6 +20,7 @@ pub use audit::NewAuditEntry;
 pub use history::{
     EnvironmentChange, HistoryBatch, IndexedCommit, SandboxAction, SandboxChange, Store,
 };
+pub use releases::{BuildStored, NewRelease, ReleaseStore};
 pub use sessions::SessionStore;
 pub use sqlite::SqliteStore;
 

@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod history;
+mod releases;
 mod sessions;
 mod tokens;
 

@@ -5,6 +5,7 @@
 
 mod audit;
 mod history;
+mod releases;
 mod sessions;
 mod tokens;
 
@@ -70,11 +71,15 @@ async fn connect_applies_every_migration_and_reopening_keeps_the_data() {
         [
             "api_tokens",
             "audit_log",
+            "builds",
             "commits",
             "environment_changes",
+            "pipeline_commits",
+            "releases",
             "repository_heads",
             "sandbox_changes",
             "sessions",
+            "webhook_deliveries",
         ]
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")

@@ -1,0 +1,258 @@
+//! Builds in: `POST /hooks/github` (signed by GitHub) and `POST
+//! /api/v1/builds` (a CI token); and what became of them: the pipeline of
+//! each service, releases, and the webhook's counters.
+//!
+//! Both writes run in a task of their own: a client that hangs up once
+//! its request was read cannot cut a build off between its row and its
+//! audit row, or stop the release it starts.
+
+use axum::{
+    body::Body,
+    extract::{Path, Query, State},
+    http::{header, request::Parts, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use app::{
+    error::BerthError,
+    model::{ReleaseFigures, Role},
+    ports::ReleaseViews,
+};
+
+use super::{api::ApiError, limits::read_at_most};
+use crate::{
+    release::{BuildReport, HookRequest},
+    state::AppState,
+};
+
+/// Under `/hooks`: outside the API's body limit, with its own.
+pub fn hook_routes() -> Router<AppState> {
+    Router::new().route("/github", post(github))
+}
+
+/// Under `/api/v1`.
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/builds", post(report_build))
+        .route("/pipeline/{service}", get(pipeline))
+        .route("/releases", get(figures))
+        .route("/releases/{environment}", get(releases))
+        .route("/metrics/dora", get(dora))
+        .route("/hooks/github", get(counters))
+}
+
+async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Response {
+    let max = state.config.releases.max_webhook_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        state.releases.counters.count("too_large");
+        tracing::warn!(max, "webhook delivery refused: body too large");
+        let message = format!("the body is larger than the {max} bytes Berth accepts");
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({ "error": message })),
+        )
+            .into_response()
+    };
+    if declared.is_some_and(|length| length > max as u64) {
+        return too_large();
+    }
+    let body = match read_at_most(body, max).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return too_large(),
+        Err(_) => {
+            state.releases.counters.count("malformed_body");
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "the body could not be read" })),
+            )
+                .into_response();
+        }
+    };
+    let text = |name: &str| header_text(&parts.headers, name);
+    let request = HookRequest {
+        event: text("x-github-event"),
+        delivery: text("x-github-delivery"),
+        signature: text("x-hub-signature-256"),
+        body,
+        remote: state
+            .gatekeeper
+            .client_address(&parts.headers, &parts.extensions),
+    };
+    let releases = state.releases.clone();
+    let outcome = match tokio::spawn(async move { releases.github_hook(request).await }).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            return ApiError(BerthError::Unavailable(
+                "the delivery could not be handled".into(),
+            ))
+            .into_response()
+        }
+    };
+    let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let key = if status.is_client_error() || status.is_server_error() {
+        "error"
+    } else {
+        "message"
+    };
+    (status, Json(json!({ key: outcome.message }))).into_response()
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(200).collect())
+}
+
+async fn report_build(
+    State(state): State<AppState>,
+    parts: Parts,
+    request: Result<Json<BuildReport>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let who = state.actions.require_writer(&parts).await?;
+    if !matches!(who.role, Role::Ci | Role::Admin) {
+        return Err(ApiError(BerthError::Forbidden(format!(
+            "reporting builds needs the ci role; {} has the {} role",
+            who.user,
+            who.role.as_str()
+        ))));
+    }
+    let report = request.map(|Json(r)| r).map_err(|why| {
+        ApiError(BerthError::Invalid(format!(
+            "bad JSON body: {}",
+            why.body_text()
+        )))
+    })?;
+    let build = report.check(&state.releases, &who.user)?;
+    let releases = state.releases.clone();
+    let reported = tokio::spawn(async move { releases.report_build(build, "token").await })
+        .await
+        .map_err(|_| {
+            ApiError(BerthError::Unavailable(
+                "the build could not be stored".into(),
+            ))
+        })??;
+    let status = if reported.stored == "unchanged" {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(reported)).into_response())
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+async fn pipeline(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    Query(query): Query<Limit>,
+) -> Result<Response, ApiError> {
+    if !state.config.services.iter().any(|s| s.name == service) {
+        return Err(ApiError(BerthError::NotFound("no such service".into())));
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let commits = state
+        .releases
+        .store()
+        .pipeline(&service, limit)
+        .await
+        .map_err(|e| ApiError(BerthError::Unavailable(e.to_string())))?;
+    Ok(Json(json!({ "service": service, "commits": commits })).into_response())
+}
+
+async fn releases(
+    State(state): State<AppState>,
+    Path(environment): Path<String>,
+    Query(query): Query<Limit>,
+) -> Result<Response, ApiError> {
+    if !state
+        .config
+        .environments
+        .iter()
+        .any(|e| e.name == environment)
+    {
+        return Err(ApiError(BerthError::NotFound("no such environment".into())));
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let releases = state
+        .releases
+        .store()
+        .releases(&environment, limit)
+        .await
+        .map_err(|e| ApiError(BerthError::Unavailable(e.to_string())))?;
+    Ok(Json(json!({ "environment": environment, "releases": releases })).into_response())
+}
+
+async fn counters(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!(state.releases.counters.snapshot()))
+}
+
+#[derive(Deserialize)]
+struct Range {
+    #[serde(default = "thirty")]
+    days: u32,
+    #[serde(default)]
+    service: Option<String>,
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+async fn release_figures(state: &AppState, range: Range) -> Result<ReleaseFigures, ApiError> {
+    Ok(state
+        .releases
+        .release_figures(range.days, range.service)
+        .await?)
+}
+
+/// Deploys per day (per service) and the DORA figures of a range, with
+/// the newest prod releases.
+async fn figures(
+    State(state): State<AppState>,
+    Query(range): Query<Range>,
+) -> Result<Response, ApiError> {
+    let figures = release_figures(&state, range).await?;
+    let recent = match state.releases.prod_environment() {
+        Some(prod) => state
+            .releases
+            .store()
+            .releases(&prod, 50)
+            .await
+            .map_err(|e| ApiError(BerthError::Unavailable(e.to_string())))?,
+        None => Vec::new(),
+    };
+    Ok(Json(json!({ "figures": figures, "recent": recent })).into_response())
+}
+
+/// The four DORA measures of a range.
+async fn dora(
+    State(state): State<AppState>,
+    Query(range): Query<Range>,
+) -> Result<Response, ApiError> {
+    let f = release_figures(&state, range).await?;
+    Ok(Json(json!({
+        "days": f.days,
+        "service": f.service,
+        "deployments": f.deploys,
+        "deployments_per_day": f.per_day_average,
+        "lead_time_for_changes": f.lead_time,
+        "change_failure_rate": f.change_failure_rate,
+        "failed_deployments": f.failures,
+        "time_to_restore": f.time_to_restore,
+    }))
+    .into_response())
+}

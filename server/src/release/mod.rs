@@ -1,0 +1,199 @@
+//! The release engine: builds come in from CI (`POST /api/v1/builds`, or a
+//! GitHub webhook), image tags go out to Argo CD Applications.
+//!
+//! - `builds`: a build report checked, stored once, and acted on;
+//! - `updater`: Dev and Stg follow the newest green build of the branch
+//!   their file names;
+//! - `pipeline`: prod takes green default-branch builds, newest wins
+//!   (`newest_wins` is the rule, pure);
+//! - `watcher`: a release is deployed when its Application reports Synced
+//!   and Healthy on its tag, failed when Degraded or too slow;
+//! - `github`: webhook signatures and payloads.
+//!
+//! Every effect runs in a task of its own, so a client that hangs up
+//! after its build was accepted cannot stop the release or its audit row.
+
+mod builds;
+mod counters;
+pub mod figures;
+pub mod github;
+mod hooks;
+pub mod newest_wins;
+mod pipeline;
+mod updater;
+mod views;
+mod watcher;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use app::model::{AuditAction, AuditOutcome};
+use tokio::sync::Notify;
+
+pub use builds::{BuildReport, Reported};
+pub use counters::HookCounters;
+pub use figures::ReleaseIndex;
+pub use hooks::{HookOutcome, HookRequest};
+
+use crate::{
+    cluster::Live,
+    config::Config,
+    readmodel::ReadModel,
+    store::{AccessStore, NewAuditEntry, ReleaseStore},
+};
+
+/// Changes this close together reach open pages as one.
+const ANNOUNCE_GATHER: std::time::Duration = std::time::Duration::from_millis(200);
+
+pub struct Releases {
+    config: Arc<Config>,
+    store: Arc<dyn ReleaseStore>,
+    audit: Arc<dyn AccessStore>,
+    live: Arc<Live>,
+    read_model: Arc<ReadModel>,
+    /// One decision at a time per service: two green builds arriving
+    /// together must not both start a deploy.
+    service_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    pub counters: HookCounters,
+    /// Finished prod releases, for the charts.
+    pub index: ReleaseIndex,
+    /// Told when builds, the pipeline or releases changed.
+    changed: Notify,
+}
+
+impl Releases {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn ReleaseStore>,
+        audit: Arc<dyn AccessStore>,
+        live: Arc<Live>,
+        read_model: Arc<ReadModel>,
+    ) -> Arc<Releases> {
+        Arc::new(Releases {
+            store,
+            audit,
+            live,
+            read_model,
+            service_locks: Mutex::new(HashMap::new()),
+            counters: HookCounters::default(),
+            index: ReleaseIndex::new(config.services.iter().map(|s| s.name.clone()).collect()),
+            changed: Notify::new(),
+            config,
+        })
+    }
+
+    /// Starts what runs on its own: releases resolved from the clusters,
+    /// and Dev and Stg following their files when those change.
+    pub fn spawn(self: &Arc<Self>) {
+        watcher::spawn(Arc::clone(self));
+        updater::spawn(Arc::clone(self));
+        let releases = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Some(prod) = releases.prod_environment() {
+                let started = std::time::Instant::now();
+                match releases.index.load(releases.store.as_ref(), &prod).await {
+                    Ok(count) => {
+                        tracing::info!(count, took = ?started.elapsed(), "release index loaded")
+                    }
+                    Err(err) => {
+                        tracing::error!(%err, "cannot load the release index; charts start empty")
+                    }
+                }
+            }
+            // Pages hear of changes at most every 200 ms.
+            loop {
+                releases.changed.notified().await;
+                tokio::time::sleep(ANNOUNCE_GATHER).await;
+                releases.read_model.announce_releases();
+            }
+        });
+    }
+
+    /// Open pipeline and release pages load their data again, soon.
+    fn announce(&self) {
+        self.changed.notify_one();
+    }
+
+    /// The name of the prod environment, if one is configured.
+    pub fn prod_environment(&self) -> Option<String> {
+        self.config
+            .environments
+            .iter()
+            .find(|e| e.kind == app::model::EnvironmentKind::Prod)
+            .map(|e| e.name.clone())
+    }
+
+    pub fn store(&self) -> &Arc<dyn ReleaseStore> {
+        &self.store
+    }
+
+    async fn lock(&self, service: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.service_locks.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(locks.entry(service.to_string()).or_default())
+        };
+        lock.lock_owned().await
+    }
+
+    /// An audit row for a build reported or an image set.
+    async fn audit(&self, row: Audited<'_>, outcome: AuditOutcome, message: &str) {
+        let entry = NewAuditEntry {
+            actor: row.actor.into(),
+            via: row.via.into(),
+            remote: None,
+            action: row.action.as_str().into(),
+            target: row.target,
+            detail: row.detail,
+            outcome: outcome.as_str().into(),
+            message: message.into(),
+            commit: None,
+        };
+        if let Err(err) = self
+            .audit
+            .record_audit(entry, crate::clock::unix_now())
+            .await
+        {
+            tracing::error!(%err, "could not write the audit log");
+        }
+    }
+}
+
+/// What an audit row of the release engine is about.
+struct Audited<'a> {
+    actor: &'a str,
+    via: &'a str,
+    action: AuditAction,
+    target: String,
+    detail: String,
+}
+
+/// A release as it ended, for the index.
+fn ended(
+    release: &crate::store::NewRelease,
+    id: i64,
+    outcome: app::model::ReleaseOutcome,
+    at: i64,
+) -> app::model::Release {
+    let deployed = outcome == app::model::ReleaseOutcome::Deployed;
+    app::model::Release {
+        id,
+        service: release.service.clone(),
+        environment: release.environment.clone(),
+        sha: release.sha.clone(),
+        image_tag: release.image_tag.clone(),
+        started_at: release.started_at,
+        finished_at: Some(at),
+        outcome,
+        trigger: release.trigger.clone(),
+        triggered_by: release.triggered_by.clone(),
+        committed_at: release.committed_at,
+        lead_time_secs: release.committed_at.filter(|_| deployed).map(|c| at - c),
+    }
+}
+
+/// Seven characters of a sha, for messages.
+fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}

@@ -1,0 +1,86 @@
+//! What the prod and releases pages show: `ReleaseViews` for `Releases`.
+
+use app::{
+    error::BerthError,
+    model::{ProdPipeline, ReleaseFigures, ServicePipeline, Stage, RANGES},
+    ports::ReleaseViews,
+};
+
+use super::Releases;
+use crate::clock::unix_now;
+
+/// Commits each service shows on the prod page.
+const COMMITS_SHOWN: u32 = 12;
+
+fn unavailable(err: crate::store::StoreError) -> BerthError {
+    BerthError::Unavailable(err.to_string())
+}
+
+#[async_trait::async_trait]
+impl ReleaseViews for Releases {
+    async fn pipeline(&self) -> Result<ProdPipeline, BerthError> {
+        let prod = self
+            .config
+            .environments
+            .iter()
+            .find(|e| e.kind == app::model::EnvironmentKind::Prod)
+            .ok_or_else(|| BerthError::NotFound("no prod environment is configured".into()))?;
+        let detail = self.read_model.environment_mapping(prod)?;
+        let mut services = Vec::with_capacity(self.config.services.len());
+        for service in &self.config.services {
+            let commits = self
+                .store
+                .pipeline(&service.name, COMMITS_SHOWN)
+                .await
+                .map_err(unavailable)?;
+            let deployed = match commits.iter().find(|c| c.stage == Stage::Deployed) {
+                Some(commit) => Some(commit.clone()),
+                None => self
+                    .store
+                    .newest_deployed(&service.name)
+                    .await
+                    .map_err(unavailable)?,
+            };
+            services.push(ServicePipeline {
+                service: service.name.clone(),
+                default_branch: service.default_branch.clone(),
+                repo_url: service.repo_url.clone(),
+                live: detail
+                    .entries
+                    .iter()
+                    .find(|e| e.service == service.name)
+                    .and_then(|e| e.live.clone()),
+                deployed,
+                commits,
+            });
+        }
+        Ok(ProdPipeline {
+            freshness: detail.freshness,
+            environment: prod.name.clone(),
+            services,
+            auto_deploy: self.config.releases.auto_deploy_prod,
+        })
+    }
+
+    async fn release_figures(
+        &self,
+        days: u32,
+        service: Option<String>,
+    ) -> Result<ReleaseFigures, BerthError> {
+        if !RANGES.contains(&days) {
+            return Err(BerthError::Invalid(format!(
+                "the range is one of {RANGES:?} days, not {days}"
+            )));
+        }
+        let service = service.filter(|s| !s.is_empty());
+        if let Some(name) = &service {
+            if !self.config.services.iter().any(|s| &s.name == name) {
+                return Err(BerthError::NotFound(format!(
+                    "`{}` is not a configured service",
+                    name.chars().take(64).collect::<String>()
+                )));
+            }
+        }
+        Ok(self.index.figures(days, service.as_deref(), unix_now()))
+    }
+}

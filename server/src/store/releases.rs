@@ -1,0 +1,88 @@
+//! Builds, the prod pipeline and release records: `ReleaseStore`.
+
+use app::model::{Build, PipelineCommit, Release, ReleaseOutcome, Stage};
+
+use super::StoreResult;
+
+/// What storing a build report did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildStored {
+    /// A build Berth had not heard of.
+    New,
+    /// A newer report of a known build (a re-run) changed its result.
+    Changed,
+    /// The same report again, or an older one: nothing changed.
+    Unchanged,
+}
+
+/// A release about to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRelease {
+    pub service: String,
+    pub environment: String,
+    pub sha: String,
+    pub image_tag: String,
+    pub started_at: i64,
+    pub trigger: String,
+    pub triggered_by: String,
+    pub committed_at: Option<i64>,
+}
+
+#[async_trait::async_trait]
+pub trait ReleaseStore: Send + Sync + 'static {
+    /// Idempotent on (service, sha, image tag); a report finished later
+    /// than the stored one replaces its result.
+    async fn record_build(&self, build: &Build, received_at: i64) -> StoreResult<BuildStored>;
+    /// The newest successful build of a branch, by finish time.
+    async fn newest_green_build(&self, service: &str, branch: &str) -> StoreResult<Option<Build>>;
+    /// Whether a webhook delivery was already handled.
+    async fn delivery_seen(&self, delivery: &str) -> StoreResult<bool>;
+    /// Records a handled delivery; false if it was recorded before.
+    async fn record_delivery(&self, delivery: &str, event: &str, at: i64) -> StoreResult<bool>;
+    /// Adds default-branch commits not on the pipeline yet; known ones
+    /// keep their stage.
+    async fn add_pipeline_commits(&self, commits: &[PipelineCommit]) -> StoreResult<()>;
+    async fn pipeline_commit(
+        &self,
+        service: &str,
+        sha: &str,
+    ) -> StoreResult<Option<PipelineCommit>>;
+    /// What newest-wins needs of a service: every commit still in flight
+    /// (pushed, building, passed, deploying) and the newest one whose
+    /// deploy was ever started.
+    async fn pipeline_open(&self, service: &str) -> StoreResult<Vec<PipelineCommit>>;
+    /// The service's newest commit whose deploy succeeded.
+    async fn newest_deployed(&self, service: &str) -> StoreResult<Option<PipelineCommit>>;
+    /// The newest `limit` commits of a service, newest first.
+    async fn pipeline(&self, service: &str, limit: u32) -> StoreResult<Vec<PipelineCommit>>;
+    async fn set_stage(
+        &self,
+        service: &str,
+        sha: &str,
+        stage: Stage,
+        at: i64,
+        image_tag: Option<&str>,
+        note: &str,
+    ) -> StoreResult<()>;
+    async fn start_release(&self, release: &NewRelease) -> StoreResult<i64>;
+    async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<()>;
+    /// The newest release of a service to an environment.
+    async fn latest_release(
+        &self,
+        service: &str,
+        environment: &str,
+    ) -> StoreResult<Option<Release>>;
+    /// A commit's newest green build.
+    async fn green_build_of(&self, service: &str, sha: &str) -> StoreResult<Option<Build>>;
+    /// Releases still deploying, oldest first.
+    async fn open_releases(&self) -> StoreResult<Vec<Release>>;
+    /// Calls `each` with (service, finished at, deployed, lead time) for
+    /// every deployed or failed release of `environment`, streamed.
+    async fn each_finished_release(
+        &self,
+        environment: &str,
+        each: &mut (dyn for<'s> FnMut(&'s str, i64, bool, Option<i64>) + Send),
+    ) -> StoreResult<usize>;
+    /// The newest releases of an environment (all services), newest first.
+    async fn releases(&self, environment: &str, limit: u32) -> StoreResult<Vec<Release>>;
+}

@@ -1,0 +1,377 @@
+//! `ReleaseStore` for `SqliteStore`.
+
+use app::model::{Build, BuildResult, PipelineCommit, Release, ReleaseOutcome, Stage};
+use sqlx::{sqlite::SqliteRow, Row};
+
+use super::SqliteStore;
+use crate::store::{BuildStored, NewRelease, ReleaseStore, StoreError, StoreResult};
+
+const BUILD_COLUMNS: &str = "service, branch, sha, image_tag, result, finished_at, reported_by";
+const COMMIT_COLUMNS: &str = "service, sha, position, author, message, committed_at, pushed_at, stage, stage_at, built_at, deploy_started_at, deploy_ended_at, image_tag, note";
+const RELEASE_COLUMNS: &str = "id, service, environment, sha, image_tag, started_at, finished_at, outcome, trigger_kind, triggered_by, committed_at";
+
+fn build_from(row: &SqliteRow) -> StoreResult<Build> {
+    let result: String = row.get("result");
+    Ok(Build {
+        service: row.get("service"),
+        branch: row.get("branch"),
+        sha: row.get("sha"),
+        image_tag: row.get("image_tag"),
+        result: BuildResult::parse(&result)
+            .ok_or_else(|| StoreError(format!("unknown build result `{result}`")))?,
+        finished_at: row.get("finished_at"),
+        reported_by: row.get("reported_by"),
+    })
+}
+
+fn commit_from(row: &SqliteRow) -> StoreResult<PipelineCommit> {
+    let stage: String = row.get("stage");
+    Ok(PipelineCommit {
+        service: row.get("service"),
+        sha: row.get("sha"),
+        position: row.get("position"),
+        author: row.get("author"),
+        message: row.get("message"),
+        committed_at: row.get("committed_at"),
+        pushed_at: row.get("pushed_at"),
+        stage: Stage::parse(&stage)
+            .ok_or_else(|| StoreError(format!("unknown pipeline stage `{stage}`")))?,
+        stage_at: row.get("stage_at"),
+        built_at: row.get("built_at"),
+        deploy_started_at: row.get("deploy_started_at"),
+        deploy_ended_at: row.get("deploy_ended_at"),
+        image_tag: row.get("image_tag"),
+        note: row.get("note"),
+    })
+}
+
+fn release_from(row: &SqliteRow) -> StoreResult<Release> {
+    let outcome: String = row.get("outcome");
+    let finished_at: Option<i64> = row.get("finished_at");
+    let committed_at: Option<i64> = row.get("committed_at");
+    let outcome = ReleaseOutcome::parse(&outcome)
+        .ok_or_else(|| StoreError(format!("unknown release outcome `{outcome}`")))?;
+    let lead_time_secs = match (outcome, finished_at, committed_at) {
+        (ReleaseOutcome::Deployed, Some(done), Some(committed)) => Some(done - committed),
+        _ => None,
+    };
+    Ok(Release {
+        id: row.get("id"),
+        service: row.get("service"),
+        environment: row.get("environment"),
+        sha: row.get("sha"),
+        image_tag: row.get("image_tag"),
+        started_at: row.get("started_at"),
+        finished_at,
+        outcome,
+        trigger: row.get("trigger_kind"),
+        triggered_by: row.get("triggered_by"),
+        committed_at,
+        lead_time_secs,
+    })
+}
+
+#[async_trait::async_trait]
+impl ReleaseStore for SqliteStore {
+    async fn record_build(&self, build: &Build, received_at: i64) -> StoreResult<BuildStored> {
+        let mut tx = self.pool().begin().await?;
+        let known = sqlx::query(
+            "SELECT result, finished_at FROM builds WHERE service = ? AND sha = ? AND image_tag = ?",
+        )
+        .bind(&build.service)
+        .bind(&build.sha)
+        .bind(&build.image_tag)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let stored = match known {
+            None => {
+                sqlx::query(&format!(
+                    "INSERT INTO builds ({BUILD_COLUMNS}, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                ))
+                .bind(&build.service)
+                .bind(&build.branch)
+                .bind(&build.sha)
+                .bind(&build.image_tag)
+                .bind(build.result.as_str())
+                .bind(build.finished_at)
+                .bind(&build.reported_by)
+                .bind(received_at)
+                .execute(&mut *tx)
+                .await?;
+                BuildStored::New
+            }
+            Some(row) => {
+                let result: String = row.get("result");
+                let finished_at: i64 = row.get("finished_at");
+                if build.finished_at > finished_at && result != build.result.as_str() {
+                    sqlx::query(
+                        "UPDATE builds SET result = ?, finished_at = ?, received_at = ?, reported_by = ?
+                         WHERE service = ? AND sha = ? AND image_tag = ?",
+                    )
+                    .bind(build.result.as_str())
+                    .bind(build.finished_at)
+                    .bind(received_at)
+                    .bind(&build.reported_by)
+                    .bind(&build.service)
+                    .bind(&build.sha)
+                    .bind(&build.image_tag)
+                    .execute(&mut *tx)
+                    .await?;
+                    BuildStored::Changed
+                } else {
+                    BuildStored::Unchanged
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn newest_green_build(&self, service: &str, branch: &str) -> StoreResult<Option<Build>> {
+        let row = sqlx::query(&format!(
+            "SELECT {BUILD_COLUMNS} FROM builds WHERE service = ? AND branch = ? AND result = 'success'
+             ORDER BY finished_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(service)
+        .bind(branch)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(build_from).transpose()
+    }
+
+    async fn delivery_seen(&self, delivery: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM webhook_deliveries WHERE delivery = ?")
+            .bind(delivery)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn record_delivery(&self, delivery: &str, event: &str, at: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO webhook_deliveries (delivery, event, received_at) VALUES (?, ?, ?)",
+        )
+        .bind(delivery)
+        .bind(event)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_pipeline_commits(&self, commits: &[PipelineCommit]) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await?;
+        for c in commits {
+            sqlx::query(&format!(
+                "INSERT OR IGNORE INTO pipeline_commits ({COMMIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ))
+            .bind(&c.service)
+            .bind(&c.sha)
+            .bind(c.position)
+            .bind(&c.author)
+            .bind(&c.message)
+            .bind(c.committed_at)
+            .bind(c.pushed_at)
+            .bind(c.stage.as_str())
+            .bind(c.stage_at)
+            .bind(c.built_at)
+            .bind(c.deploy_started_at)
+            .bind(c.deploy_ended_at)
+            .bind(&c.image_tag)
+            .bind(&c.note)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn pipeline_commit(
+        &self,
+        service: &str,
+        sha: &str,
+    ) -> StoreResult<Option<PipelineCommit>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COMMIT_COLUMNS} FROM pipeline_commits WHERE service = ? AND sha = ?"
+        ))
+        .bind(service)
+        .bind(sha)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(commit_from).transpose()
+    }
+
+    async fn pipeline_open(&self, service: &str) -> StoreResult<Vec<PipelineCommit>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COMMIT_COLUMNS} FROM pipeline_commits
+             WHERE service = ?1 AND stage IN ('pushed', 'building', 'passed', 'deploying')
+             UNION ALL
+             SELECT * FROM (SELECT {COMMIT_COLUMNS} FROM pipeline_commits
+                 WHERE service = ?1 AND stage IN ('deployed', 'deploy_failed')
+                 ORDER BY position DESC LIMIT 1)"
+        ))
+        .bind(service)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(commit_from).collect()
+    }
+
+    async fn newest_deployed(&self, service: &str) -> StoreResult<Option<PipelineCommit>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COMMIT_COLUMNS} FROM pipeline_commits WHERE service = ? AND stage = 'deployed'
+             ORDER BY position DESC LIMIT 1"
+        ))
+        .bind(service)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(commit_from).transpose()
+    }
+
+    async fn pipeline(&self, service: &str, limit: u32) -> StoreResult<Vec<PipelineCommit>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COMMIT_COLUMNS} FROM pipeline_commits WHERE service = ?
+             ORDER BY position DESC LIMIT ?"
+        ))
+        .bind(service)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(commit_from).collect()
+    }
+
+    async fn set_stage(
+        &self,
+        service: &str,
+        sha: &str,
+        stage: Stage,
+        at: i64,
+        image_tag: Option<&str>,
+        note: &str,
+    ) -> StoreResult<()> {
+        // Each step's time is kept, for the durations the pipeline shows.
+        let step = match stage {
+            Stage::Passed | Stage::Failed => "built_at",
+            Stage::Deploying => "deploy_started_at",
+            Stage::Deployed | Stage::DeployFailed => "deploy_ended_at",
+            _ => "stage_at",
+        };
+        sqlx::query(&format!(
+            "UPDATE pipeline_commits SET stage = ?, stage_at = ?, {step} = ?, image_tag = COALESCE(?, image_tag), note = ?
+             WHERE service = ? AND sha = ?"
+        ))
+        .bind(stage.as_str())
+        .bind(at)
+        .bind(at)
+        .bind(image_tag)
+        .bind(note)
+        .bind(service)
+        .bind(sha)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn start_release(&self, r: &NewRelease) -> StoreResult<i64> {
+        let done = sqlx::query(
+            "INSERT INTO releases (service, environment, sha, image_tag, started_at, outcome, trigger_kind, triggered_by, committed_at)
+             VALUES (?, ?, ?, ?, ?, 'deploying', ?, ?, ?)",
+        )
+        .bind(&r.service)
+        .bind(&r.environment)
+        .bind(&r.sha)
+        .bind(&r.image_tag)
+        .bind(r.started_at)
+        .bind(&r.trigger)
+        .bind(&r.triggered_by)
+        .bind(r.committed_at)
+        .execute(self.pool())
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE releases SET outcome = ?, finished_at = ? WHERE id = ? AND outcome = 'deploying'",
+        )
+        .bind(outcome.as_str())
+        .bind(at)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn latest_release(
+        &self,
+        service: &str,
+        environment: &str,
+    ) -> StoreResult<Option<Release>> {
+        let row = sqlx::query(&format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE service = ? AND environment = ?
+             ORDER BY started_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(service)
+        .bind(environment)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(release_from).transpose()
+    }
+
+    async fn green_build_of(&self, service: &str, sha: &str) -> StoreResult<Option<Build>> {
+        let row = sqlx::query(&format!(
+            "SELECT {BUILD_COLUMNS} FROM builds WHERE service = ? AND sha = ? AND result = 'success'
+             ORDER BY finished_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(service)
+        .bind(sha)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(build_from).transpose()
+    }
+
+    async fn open_releases(&self) -> StoreResult<Vec<Release>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE outcome = 'deploying' ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(release_from).collect()
+    }
+
+    async fn each_finished_release(
+        &self,
+        environment: &str,
+        each: &mut (dyn for<'s> FnMut(&'s str, i64, bool, Option<i64>) + Send),
+    ) -> StoreResult<usize> {
+        use futures::TryStreamExt;
+        let mut rows = sqlx::query(
+            "SELECT service, finished_at, outcome, committed_at FROM releases
+             WHERE environment = ? AND outcome IN ('deployed', 'failed') AND finished_at IS NOT NULL",
+        )
+        .bind(environment)
+        .fetch(self.pool());
+        let mut count = 0;
+        while let Some(row) = rows.try_next().await? {
+            let finished_at: i64 = row.get("finished_at");
+            let deployed = row.get::<&str, _>("outcome") == "deployed";
+            let committed_at: Option<i64> = row.get("committed_at");
+            let lead_time = committed_at.filter(|_| deployed).map(|c| finished_at - c);
+            let service: String = row.get("service");
+            each(&service, finished_at, deployed, lead_time);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    async fn releases(&self, environment: &str, limit: u32) -> StoreResult<Vec<Release>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE environment = ?
+             ORDER BY started_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(environment)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(release_from).collect()
+    }
+}

@@ -1,0 +1,180 @@
+//! Builds, the pipeline and releases: what the release engine relies on.
+
+use app::model::{Build, BuildResult, PipelineCommit, ReleaseOutcome, Stage};
+
+use super::fresh;
+use crate::store::{BuildStored, NewRelease, ReleaseStore};
+
+const NOW: i64 = 1_800_000_000;
+
+fn build(sha: &str, tag: &str, result: BuildResult, finished_at: i64) -> Build {
+    Build {
+        service: "app-a".into(),
+        branch: "main".into(),
+        sha: sha.into(),
+        image_tag: tag.into(),
+        result,
+        finished_at,
+        reported_by: "ci".into(),
+    }
+}
+
+fn commit(sha: &str, position: i64, stage: Stage) -> PipelineCommit {
+    PipelineCommit {
+        service: "app-a".into(),
+        sha: sha.into(),
+        position,
+        author: "ann".into(),
+        message: "m".into(),
+        committed_at: NOW,
+        pushed_at: NOW,
+        stage,
+        stage_at: NOW,
+        built_at: None,
+        deploy_started_at: None,
+        deploy_ended_at: None,
+        image_tag: None,
+        note: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_build_is_stored_once_and_a_later_rerun_changes_its_result() {
+    let db = fresh().await;
+    let red = build("aaa", "main-aaa", BuildResult::Failure, NOW);
+    assert_eq!(db.record_build(&red, NOW).await.unwrap(), BuildStored::New);
+    assert_eq!(
+        db.record_build(&red, NOW).await.unwrap(),
+        BuildStored::Unchanged
+    );
+    assert_eq!(db.newest_green_build("app-a", "main").await.unwrap(), None);
+    // A re-run that passed, reported later, wins; an older report does not.
+    let green = build("aaa", "main-aaa", BuildResult::Success, NOW + 60);
+    assert_eq!(
+        db.record_build(&green, NOW).await.unwrap(),
+        BuildStored::Changed
+    );
+    let stale = build("aaa", "main-aaa", BuildResult::Failure, NOW + 30);
+    assert_eq!(
+        db.record_build(&stale, NOW).await.unwrap(),
+        BuildStored::Unchanged
+    );
+    assert_eq!(
+        db.newest_green_build("app-a", "main").await.unwrap(),
+        Some(green.clone())
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM builds").await, 1);
+    let newer = build("bbb", "main-bbb", BuildResult::Success, NOW + 120);
+    db.record_build(&newer, NOW).await.unwrap();
+    assert_eq!(
+        db.newest_green_build("app-a", "main").await.unwrap(),
+        Some(newer)
+    );
+    assert_eq!(
+        db.green_build_of("app-a", "aaa").await.unwrap(),
+        Some(green)
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_is_recorded_once() {
+    let db = fresh().await;
+    assert!(!db.delivery_seen("d1").await.unwrap());
+    assert!(db.record_delivery("d1", "push", NOW).await.unwrap());
+    assert!(!db.record_delivery("d1", "push", NOW).await.unwrap());
+    assert!(db.delivery_seen("d1").await.unwrap());
+}
+
+#[tokio::test]
+async fn the_open_pipeline_is_what_is_in_flight_and_the_newest_started_commit() {
+    let db = fresh().await;
+    db.add_pipeline_commits(&[
+        commit("a", 1, Stage::Deployed),
+        commit("b", 2, Stage::DeployFailed),
+        commit("c", 3, Stage::Failed),
+        commit("d", 4, Stage::Building),
+        commit("e", 5, Stage::Superseded),
+    ])
+    .await
+    .unwrap();
+    // Known commits keep their stage when pushed again.
+    db.add_pipeline_commits(&[commit("d", 9, Stage::Pushed)])
+        .await
+        .unwrap();
+    let mut open: Vec<(String, Stage)> = db
+        .pipeline_open("app-a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.sha, c.stage))
+        .collect();
+    open.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        open,
+        [
+            ("b".to_string(), Stage::DeployFailed),
+            ("d".to_string(), Stage::Building)
+        ]
+    );
+    db.set_stage("app-a", "d", Stage::Passed, NOW + 5, Some("main-d"), "")
+        .await
+        .unwrap();
+    let d = db.pipeline_commit("app-a", "d").await.unwrap().unwrap();
+    assert_eq!(
+        (d.stage, d.built_at, d.image_tag.as_deref()),
+        (Stage::Passed, Some(NOW + 5), Some("main-d"))
+    );
+    let newest: Vec<String> = db
+        .pipeline("app-a", 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.sha)
+        .collect();
+    assert_eq!(newest, ["e", "d"]);
+}
+
+#[tokio::test]
+async fn a_release_ends_once_and_only_a_deployed_one_has_a_lead_time() {
+    let db = fresh().await;
+    let release = NewRelease {
+        service: "app-a".into(),
+        environment: "prod".into(),
+        sha: "a".into(),
+        image_tag: "main-a".into(),
+        started_at: NOW,
+        trigger: "build".into(),
+        triggered_by: "ci".into(),
+        committed_at: Some(NOW - 600),
+    };
+    let id = db.start_release(&release).await.unwrap();
+    assert_eq!(db.open_releases().await.unwrap().len(), 1);
+    db.finish_release(id, ReleaseOutcome::Deployed, NOW + 60)
+        .await
+        .unwrap();
+    // A late second verdict does not overwrite the first.
+    db.finish_release(id, ReleaseOutcome::Failed, NOW + 90)
+        .await
+        .unwrap();
+    assert!(db.open_releases().await.unwrap().is_empty());
+    let done = db.latest_release("app-a", "prod").await.unwrap().unwrap();
+    assert_eq!(done.outcome, ReleaseOutcome::Deployed);
+    assert_eq!(done.lead_time_secs, Some(660));
+    let failed = db
+        .start_release(&NewRelease {
+            sha: "b".into(),
+            started_at: NOW + 100,
+            ..release
+        })
+        .await
+        .unwrap();
+    db.finish_release(failed, ReleaseOutcome::Failed, NOW + 200)
+        .await
+        .unwrap();
+    let listed = db.releases("prod", 10).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        (listed[0].outcome, listed[0].lead_time_secs),
+        (ReleaseOutcome::Failed, None)
+    );
+}
