@@ -44,6 +44,10 @@ pub struct SyncStatus {
     pub status: String,
     #[serde(default)]
     pub revision: Option<String>,
+    /// What multi-source Applications (`spec.sources`) report instead of
+    /// `revision`: one per source, in their order.
+    #[serde(default)]
+    pub revisions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
