@@ -22,11 +22,20 @@ pub trait Slim {
     fn slim(&mut self) {}
 }
 
-/// The watch needs an Application's status only: its spec (Helm values
+/// The watch needs an Application's status, and where it deploys (its
+/// workloads are only believed there); the rest of its spec (Helm values
 /// can be kilobytes) is read fresh by the image patch when it is needed.
 impl Slim for super::Application {
     fn slim(&mut self) {
-        self.spec = serde_json::Value::Null;
+        let destination = &self.spec["destination"];
+        let kept: serde_json::Map<String, serde_json::Value> = ["namespace", "name", "server"]
+            .into_iter()
+            .filter_map(|key| {
+                let text = destination[key].as_str()?;
+                Some((key.to_string(), text.into()))
+            })
+            .collect();
+        self.spec = serde_json::json!({ "destination": kept });
     }
 }
 
@@ -130,4 +139,33 @@ where
         }
     });
     store
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_watched_application_keeps_where_it_deploys_and_not_its_values() {
+        let mut app: crate::cluster::Application = serde_json::from_value(json!({
+            "metadata": { "name": "app-a-dev", "namespace": "argocd" },
+            "spec": {
+                "project": "default",
+                "destination": { "server": "https://kubernetes.default.svc", "namespace": "dev",
+                    "extra": { "values": "x".repeat(10_000) } },
+                "source": { "helm": { "values": "x".repeat(10_000) } },
+            },
+            "status": { "sync": { "status": "Synced" } },
+        }))
+        .unwrap();
+        app.slim();
+        assert_eq!(
+            app.spec,
+            json!({ "destination": { "server": "https://kubernetes.default.svc", "namespace": "dev" } })
+        );
+        assert_eq!(app.destination_namespace(), Some("dev"));
+        assert!(app.status.is_some());
+    }
 }
