@@ -1,6 +1,8 @@
 //! One kube-runtime watcher per kind and namespace, feeding a reflector
-//! store. Errors never end a watch: it backs off (0.8 s doubling to 30 s)
-//! and relists, and the cluster's connection state says what happened.
+//! store. Errors never end a watch: it waits (see `retry`) and tries
+//! again, and the cluster's connection state says what happened.
+
+mod retry;
 
 use std::{fmt::Debug, sync::Arc};
 
@@ -13,9 +15,10 @@ use kube::{
     Api, Resource,
 };
 use serde::de::DeserializeOwned;
-use tokio::sync::Notify;
+use tokio::{sync::Notify, time::Instant};
 
 use super::connection::Connection;
+use retry::{Retry, TRIAL};
 
 /// What a watched object drops before it is stored, beyond managed fields.
 pub trait Slim {
@@ -52,9 +55,6 @@ impl Slim for super::Deployment {}
 /// Rules, hosts and the load balancer status: small, and all read.
 impl Slim for k8s_openapi::api::networking::v1::Ingress {}
 
-/// How often a failing watch checks whether its cluster answers again.
-const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// Annotations kubectl and Argo CD leave that Berth never reads; large.
 const DROPPED_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];
 
@@ -71,9 +71,10 @@ where
     K: Resource<DynamicType = ()> + Slim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store::<K>();
-    let probe_api = api.clone();
+    let mut retry = Retry::new(api.clone());
+    // No backoff on the stream: the loop below waits itself, so that a
+    // probe can cut the wait short.
     let stream = watcher(api, watcher::Config::default())
-        .default_backoff()
         // Memory stays flat: what Berth never reads is not kept.
         .modify(|object| {
             object.slim();
@@ -88,51 +89,52 @@ where
         .reflect(writer);
     tokio::spawn(async move {
         let mut stream = std::pin::pin!(stream);
-        let mut failing = false;
-        let mut probe = tokio::time::interval(PROBE_EVERY);
-        // Ticks missed while the watch was healthy must not fire all at
-        // once when it fails: that would be a burst of lists at a server
-        // that is just coming back.
-        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Until when a watch retried after a probe answered is on trial:
+        // if it has not failed by then, it works.
+        let mut trial: Option<Instant> = None;
         loop {
+            let deadline = trial.unwrap_or_else(Instant::now);
             let item = tokio::select! {
                 item = stream.next() => item,
-                // A watch that resumes where it stopped says nothing until
-                // something changes, so while failing, a small list of the
-                // same resources tells when the cluster answers again.
-                _ = probe.tick(), if failing => {
-                    let one = kube::api::ListParams::default().limit(1);
-                    if probe_api.list(&one).await.is_ok() {
-                        failing = false;
-                        if connection.working(slot, false) {
-                            changed.notify_one();
-                        }
+                () = tokio::time::sleep_until(deadline), if trial.is_some() => {
+                    trial = None;
+                    retry.worked();
+                    if connection.working(slot, false) {
+                        changed.notify_one();
                     }
                     continue;
                 }
             };
             let Some(item) = item else { break };
-            if item.is_err() && !failing {
-                probe.reset();
-            }
-            failing = item.is_err();
             match item {
+                // A relist begins; it is sent before any request, so it
+                // says nothing about the cluster. Its end will.
+                Ok(watcher::Event::Init) => trial = None,
                 Ok(event) => {
+                    trial = None;
+                    retry.worked();
                     let listed = matches!(event, watcher::Event::InitDone);
                     let healed = connection.working(slot, listed);
                     // A relist is applied to the store all at once at its end.
-                    let visible =
-                        !matches!(event, watcher::Event::Init | watcher::Event::InitApply(_));
+                    let visible = !matches!(event, watcher::Event::InitApply(_));
                     if visible || healed {
                         changed.notify_one();
                     }
                 }
                 Err(error) => {
+                    // An expired version only means "list again".
+                    let gone = matches!(&error, watcher::Error::WatchError(s) if s.code == 410);
+                    if trial.take().is_some() && !gone {
+                        retry.refused();
+                    }
                     if connection.failing(slot, error.to_string()) {
                         tracing::warn!(%error, slot, "a cluster watch failed; retrying with backoff");
                         changed.notify_one();
                     } else {
                         tracing::debug!(%error, slot, "watch failed again; retrying");
+                    }
+                    if retry.wait().await {
+                        trial = Some(Instant::now() + TRIAL);
                     }
                 }
             }
