@@ -2,16 +2,23 @@
 //! kubeconfig exactly as against a real API server: objects arrive, changes
 //! follow within a second, lists come in pages, an outage is reported as
 //! stale and heals by itself, an expired resource version (410) makes the
-//! watch relist, and patches change only what they name.
+//! watch relist, a cluster that lists but refuses watches stays stale
+//! rather than flapping, and patches change only what they name.
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
 
 use berth::{
     cluster::{self, Application, ClusterState, Live},
     config::ClusterConfig,
-    demo::cluster::{DemoCluster, Options, APPLICATION, POD},
+    demo::cluster::{http, store::Refusal, DemoCluster, ObjectStore, Options, APPLICATION, POD},
 };
 use kube::{
     api::{Patch, PatchParams},
@@ -61,7 +68,16 @@ async fn setup(options: Options, token: &str) -> Setup {
     cluster
         .write_kubeconfig(&kubeconfig, "demo", token)
         .unwrap();
-    let config = ClusterConfig {
+    Setup {
+        cluster,
+        config: cluster_config(kubeconfig),
+        _dir: dir,
+    }
+}
+
+/// Cluster `demo` through `kubeconfig`, watching namespace `sandboxes`.
+fn cluster_config(kubeconfig: std::path::PathBuf) -> ClusterConfig {
+    ClusterConfig {
         name: "demo".into(),
         kubeconfig: Some(kubeconfig),
         context: Some("demo".into()),
@@ -69,11 +85,6 @@ async fn setup(options: Options, token: &str) -> Setup {
         argocd_namespace: "argocd".into(),
         namespaces: vec!["sandboxes".into()],
         instance_label: "app.kubernetes.io/instance".into(),
-    };
-    Setup {
-        cluster,
-        config,
-        _dir: dir,
     }
 }
 
@@ -206,6 +217,84 @@ async fn an_outage_is_stale_then_heals_and_an_expired_version_relists_to_a_consi
             names == ["sandbox-0", "sandbox-2", "sandbox-9"]
         },
     )
+    .await;
+}
+
+/// The demo cluster's API behind a gate that, while `refuse` is set,
+/// answers every watch with 403 and lets lists through: a role with
+/// `list` but not `watch`, or a proxy that refuses streams.
+async fn serve_refusing_watches(
+    store: Arc<ObjectStore>,
+    refuse: Arc<AtomicBool>,
+) -> std::net::SocketAddr {
+    let api = http::Api::new(store, TOKEN, Duration::from_secs(10));
+    let gate = move |request: axum::extract::Request, next: axum::middleware::Next| {
+        let refuse = Arc::clone(&refuse);
+        async move {
+            let query = request.uri().query().unwrap_or("");
+            let watch = query
+                .split('&')
+                .any(|p| p == "watch=true" || p == "watch=1");
+            if watch && refuse.load(Ordering::SeqCst) {
+                return http::status(Refusal {
+                    code: 403,
+                    reason: "Forbidden",
+                    message: "User \"system:serviceaccount:berth:berth\" cannot watch resource"
+                        .into(),
+                });
+            }
+            next.run(request).await
+        }
+    };
+    let router = http::router(api).layer(axum::middleware::from_fn(gate));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+#[tokio::test]
+async fn a_cluster_that_lists_but_refuses_watches_stays_stale_instead_of_flapping() {
+    let store = Arc::new(ObjectStore::new(10_000));
+    store.put(
+        APPLICATION,
+        application("photo-api-dev", "Synced", "Healthy"),
+    );
+    let refuse = Arc::new(AtomicBool::new(true));
+    let addr = serve_refusing_watches(Arc::clone(&store), Arc::clone(&refuse)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let entry = ("demo".to_string(), addr, TOKEN.to_string());
+    std::fs::write(&kubeconfig, berth::demo::cluster::kubeconfig(&[entry])).unwrap();
+    let live = cluster::start(&[cluster_config(kubeconfig)]).await;
+    let cluster = Arc::clone(&live.clusters[0]);
+    eventually(Duration::from_secs(10), "stale once watching fails", || {
+        matches!(cluster.state(), ClusterState::Stale { .. })
+    })
+    .await;
+    // The lists worked: what they said is kept.
+    assert_eq!(
+        app_status(&live, "photo-api-dev"),
+        Some(("Synced".into(), "Healthy".into()))
+    );
+    // Lists keep answering and watches keep failing: it stays stale,
+    // never live for a moment (each flip would redraw every open page).
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(6) {
+        let state = cluster.state();
+        assert!(
+            matches!(state, ClusterState::Stale { .. }),
+            "{state:?} after {:?}",
+            start.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Allowed to watch again, it is live by itself, with nothing changed
+    // in the cluster to tell it so.
+    refuse.store(false, Ordering::SeqCst);
+    eventually(Duration::from_secs(40), "live once watches work", || {
+        cluster.state() == ClusterState::Live
+    })
     .await;
 }
 

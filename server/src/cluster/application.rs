@@ -11,12 +11,21 @@ use serde_json::Value;
 pub struct Application {
     #[serde(default)]
     pub metadata: ObjectMeta,
-    /// The image patch finds the right source in it; watched copies drop
-    /// it (`watch::Slim`).
+    /// The image patch finds the right source in it; watched copies keep
+    /// only `destination` (`watch::Slim`).
     #[serde(default)]
     pub spec: Value,
     #[serde(default)]
     pub status: Option<ApplicationStatus>,
+}
+
+impl Application {
+    /// The namespace Argo CD deploys this Application into, if it names one.
+    pub fn destination_namespace(&self) -> Option<&str> {
+        self.spec["destination"]["namespace"]
+            .as_str()
+            .filter(|namespace| !namespace.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -44,6 +53,10 @@ pub struct SyncStatus {
     pub status: String,
     #[serde(default)]
     pub revision: Option<String>,
+    /// What multi-source Applications (`spec.sources`) report instead of
+    /// `revision`: one per source, in their order.
+    #[serde(default)]
+    pub revisions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

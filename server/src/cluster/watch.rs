@@ -1,6 +1,8 @@
 //! One kube-runtime watcher per kind and namespace, feeding a reflector
-//! store. Errors never end a watch: it backs off (0.8 s doubling to 30 s)
-//! and relists, and the cluster's connection state says what happened.
+//! store. Errors never end a watch: it waits (see `retry`) and tries
+//! again, and the cluster's connection state says what happened.
+
+mod retry;
 
 use std::{fmt::Debug, sync::Arc};
 
@@ -13,20 +15,30 @@ use kube::{
     Api, Resource,
 };
 use serde::de::DeserializeOwned;
-use tokio::sync::Notify;
+use tokio::{sync::Notify, time::Instant};
 
 use super::connection::Connection;
+use retry::{Retry, TRIAL};
 
 /// What a watched object drops before it is stored, beyond managed fields.
 pub trait Slim {
     fn slim(&mut self) {}
 }
 
-/// The watch needs an Application's status only: its spec (Helm values
+/// The watch needs an Application's status, and where it deploys (its
+/// workloads are only believed there); the rest of its spec (Helm values
 /// can be kilobytes) is read fresh by the image patch when it is needed.
 impl Slim for super::Application {
     fn slim(&mut self) {
-        self.spec = serde_json::Value::Null;
+        let destination = &self.spec["destination"];
+        let kept: serde_json::Map<String, serde_json::Value> = ["namespace", "name", "server"]
+            .into_iter()
+            .filter_map(|key| {
+                let text = destination[key].as_str()?;
+                Some((key.to_string(), text.into()))
+            })
+            .collect();
+        self.spec = serde_json::json!({ "destination": kept });
     }
 }
 
@@ -42,9 +54,6 @@ impl Slim for super::Pod {
 impl Slim for super::Deployment {}
 /// Rules, hosts and the load balancer status: small, and all read.
 impl Slim for k8s_openapi::api::networking::v1::Ingress {}
-
-/// How often a failing watch checks whether its cluster answers again.
-const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Annotations kubectl and Argo CD leave that Berth never reads; large.
 const DROPPED_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];
@@ -62,9 +71,10 @@ where
     K: Resource<DynamicType = ()> + Slim + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store::<K>();
-    let probe_api = api.clone();
+    let mut retry = Retry::new(api.clone());
+    // No backoff on the stream: the loop below waits itself, so that a
+    // probe can cut the wait short.
     let stream = watcher(api, watcher::Config::default())
-        .default_backoff()
         // Memory stays flat: what Berth never reads is not kept.
         .modify(|object| {
             object.slim();
@@ -79,55 +89,85 @@ where
         .reflect(writer);
     tokio::spawn(async move {
         let mut stream = std::pin::pin!(stream);
-        let mut failing = false;
-        let mut probe = tokio::time::interval(PROBE_EVERY);
-        // Ticks missed while the watch was healthy must not fire all at
-        // once when it fails: that would be a burst of lists at a server
-        // that is just coming back.
-        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Until when a watch retried after a probe answered is on trial:
+        // if it has not failed by then, it works.
+        let mut trial: Option<Instant> = None;
         loop {
+            let deadline = trial.unwrap_or_else(Instant::now);
             let item = tokio::select! {
                 item = stream.next() => item,
-                // A watch that resumes where it stopped says nothing until
-                // something changes, so while failing, a small list of the
-                // same resources tells when the cluster answers again.
-                _ = probe.tick(), if failing => {
-                    let one = kube::api::ListParams::default().limit(1);
-                    if probe_api.list(&one).await.is_ok() {
-                        failing = false;
-                        if connection.working(slot, false) {
-                            changed.notify_one();
-                        }
+                () = tokio::time::sleep_until(deadline), if trial.is_some() => {
+                    trial = None;
+                    retry.worked();
+                    if connection.working(slot, false) {
+                        changed.notify_one();
                     }
                     continue;
                 }
             };
             let Some(item) = item else { break };
-            if item.is_err() && !failing {
-                probe.reset();
-            }
-            failing = item.is_err();
             match item {
+                // A relist begins; it is sent before any request, so it
+                // says nothing about the cluster. Its end will.
+                Ok(watcher::Event::Init) => trial = None,
                 Ok(event) => {
+                    trial = None;
+                    retry.worked();
                     let listed = matches!(event, watcher::Event::InitDone);
                     let healed = connection.working(slot, listed);
                     // A relist is applied to the store all at once at its end.
-                    let visible =
-                        !matches!(event, watcher::Event::Init | watcher::Event::InitApply(_));
+                    let visible = !matches!(event, watcher::Event::InitApply(_));
                     if visible || healed {
                         changed.notify_one();
                     }
                 }
                 Err(error) => {
+                    // An expired version only means "list again".
+                    let gone = matches!(&error, watcher::Error::WatchError(s) if s.code == 410);
+                    if trial.take().is_some() && !gone {
+                        retry.refused();
+                    }
                     if connection.failing(slot, error.to_string()) {
                         tracing::warn!(%error, slot, "a cluster watch failed; retrying with backoff");
                         changed.notify_one();
                     } else {
                         tracing::debug!(%error, slot, "watch failed again; retrying");
                     }
+                    if retry.wait().await {
+                        trial = Some(Instant::now() + TRIAL);
+                    }
                 }
             }
         }
     });
     store
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_watched_application_keeps_where_it_deploys_and_not_its_values() {
+        let mut app: crate::cluster::Application = serde_json::from_value(json!({
+            "metadata": { "name": "app-a-dev", "namespace": "argocd" },
+            "spec": {
+                "project": "default",
+                "destination": { "server": "https://kubernetes.default.svc", "namespace": "dev",
+                    "extra": { "values": "x".repeat(10_000) } },
+                "source": { "helm": { "values": "x".repeat(10_000) } },
+            },
+            "status": { "sync": { "status": "Synced" } },
+        }))
+        .unwrap();
+        app.slim();
+        assert_eq!(
+            app.spec,
+            json!({ "destination": { "server": "https://kubernetes.default.svc", "namespace": "dev" } })
+        );
+        assert_eq!(app.destination_namespace(), Some("dev"));
+        assert!(app.status.is_some());
+    }
 }

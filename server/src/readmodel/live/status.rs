@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use super::index::Workloads;
 use crate::{
     cluster::{
-        application::{ApplicationStatus, OperationState},
+        application::{ApplicationStatus, OperationState, SyncStatus},
         Application, Deployment, Pod,
     },
     gitops::names::branch_slug,
@@ -94,7 +94,7 @@ pub fn status(facts: &Facts, expect: &Expect) -> LiveStatus {
     live.sync = or_unknown(sync.map_or("", |s| s.status.as_str()));
     live.health = or_unknown(health.map_or("", |h| h.status.as_str()));
     // Anyone who may edit the Application may write any text here.
-    live.revision = sync.and_then(|s| s.revision.as_deref()).map(cut);
+    live.revision = sync.and_then(revision).map(cut);
     let no_operation = OperationState::default();
     let operation = status.operation_state.as_ref().unwrap_or(&no_operation);
     live.synced_at = match operation.phase.as_str() {
@@ -164,6 +164,21 @@ pub fn status(facts: &Facts, expect: &Expect) -> LiveStatus {
         }
     }
     live
+}
+
+/// The revision Argo CD synced to; for a multi-source Application, its
+/// first source's (the watch does not keep which source holds the image).
+fn revision(sync: &SyncStatus) -> Option<&str> {
+    let first = || {
+        sync.revisions
+            .iter()
+            .map(String::as_str)
+            .find(|r| !r.is_empty())
+    };
+    sync.revision
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .or_else(first)
 }
 
 fn or_unknown(text: &str) -> String {

@@ -181,3 +181,19 @@ fn the_chain_stops_at_the_pod_with_the_clusters_reason() {
     );
     assert_eq!(steps[1].at, Some(1_796_112_000));
 }
+
+#[test]
+fn a_multi_source_application_shows_its_first_sources_revision_cut() {
+    let mut synced = healthy("main-1a2b3c4");
+    // A chart from git, and Helm values from a second repository.
+    synced["sync"] = json!({ "status": "Synced", "revisions": ["4c3b2a1", "1.4.2"] });
+    let multi = app(synced);
+    let live = status(&facts(Some(&multi), None), &MAIN);
+    assert_eq!(live.revision.as_deref(), Some("4c3b2a1"));
+
+    let long = "r".repeat(10_000);
+    let odd = app(json!({ "sync": { "status": "Synced", "revisions": [long] } }));
+    let live = status(&facts(Some(&odd), None), &MAIN);
+    let revision = live.revision.unwrap();
+    assert!(revision.chars().count() < 320, "{}", revision.len());
+}
