@@ -26,6 +26,8 @@ pub struct LiveFeed {
     pub releases: RwSignal<u64>,
     /// The live version the shown page was rendered from.
     page_version: RwSignal<Option<u64>>,
+    /// The version of the newest update applied since.
+    seen_version: RwSignal<Option<u64>>,
 }
 
 impl LiveFeed {
@@ -38,12 +40,14 @@ impl LiveFeed {
             version: RwSignal::new(0),
             releases: RwSignal::new(0),
             page_version: RwSignal::new(None),
+            seen_version: RwSignal::new(None),
         }
     }
 
     /// Pages say which live version they were rendered from.
     pub fn rendered_at(&self, version: u64) {
         self.page_version.set(Some(version));
+        self.seen_version.set(None);
     }
 
     /// A cell's live state: the newest pushed, else the page's own.
@@ -104,12 +108,18 @@ impl LiveFeed {
     /// Applies one update from the server.
     pub fn apply(&self, update: LiveUpdate) {
         if update.is_empty() {
-            // The stream's first event: resync if the page is older.
-            if self.page_version.get_untracked() != Some(update.version) {
+            // A stream's first event (also after a reconnect): resync only
+            // if what the page shows is older.
+            let shown = self
+                .seen_version
+                .get_untracked()
+                .or(self.page_version.get_untracked());
+            if shown != Some(update.version) {
                 self.resync();
             }
             return;
         }
+        self.seen_version.set(Some(update.version));
         if !update.clusters.is_empty() {
             self.clusters.set(Some(update.clusters));
         }
@@ -169,10 +179,11 @@ fn connect(feed: LiveFeed) {
     };
     let opened_before = std::cell::Cell::new(false);
     let on_open = Closure::<dyn Fn()>::new(move || {
-        // After a break the browser reconnects by itself, but what was
-        // pushed meanwhile is lost: start again from the page's data.
+        // After a break the browser reconnects by itself; the stream's
+        // first event tells whether live changes were missed meanwhile.
+        // Builds and releases carry no version: those pages reload.
         if opened_before.replace(true) {
-            feed.resync();
+            feed.releases.update(|v| *v += 1);
         }
         feed.connected.set(true);
     });

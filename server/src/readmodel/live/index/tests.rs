@@ -50,6 +50,8 @@ fn pod(name: &str, namespace: &str, labels: Value) -> Value {
 fn index(deployments: &[Value], pods: &[Value], ingresses: &[Value]) -> ClusterIndex {
     let live = ClusterLive {
         name: "nonprod".into(),
+        client: None,
+        argocd_namespace: "argocd".into(),
         applications: store(&applications()),
         deployments: vec![store(deployments)],
         pods: vec![store(pods)],
