@@ -12,4 +12,5 @@ else
   export LEPTOS_SITE_ROOT=target/site
 fi
 $BIN demo init --force >/dev/null
-exec $BIN serve
+# The demo's developers stay quiet: the specs make the commits they need.
+exec $BIN serve --demo-commit-every 0

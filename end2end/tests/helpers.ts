@@ -28,3 +28,22 @@ export async function signIn(page: Page, projectName: string, user: string, next
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.locator(`header .who[data-user="${user}"]`)).toBeVisible();
 }
+
+/** Hydrated: waits up to `wait` ms for the page to follow a change by
+ * itself. Without JavaScript a page never changes by itself: look, then
+ * reload, as a person would. */
+export async function eventually(
+  page: Page,
+  project: string,
+  wait: number,
+  check: (timeout: number) => Promise<void>,
+) {
+  if (project === "hydrated") {
+    await check(wait);
+    return;
+  }
+  await expect(async () => {
+    await page.reload();
+    await check(500);
+  }).toPass({ timeout: wait + 5_000, intervals: [1_000] });
+}

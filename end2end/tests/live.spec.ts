@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { hydrated, signIn, watchErrors } from "./helpers";
+import { eventually, hydrated, signIn, watchErrors } from "./helpers";
 
 // Live state comes from the demo's simulated clusters. Hydrated, the page
 // follows changes without a reload; without JavaScript, a reload shows the
@@ -16,20 +16,6 @@ async function mark(page: Page) {
 async function stillMarked(page: Page) {
   const marked = await page.evaluate(() => (window as unknown as { berthMark?: number }).berthMark);
   expect(marked, "the page was not reloaded").toBe(1);
-}
-
-/** Hydrated: waits for the live update. Without JavaScript: reloads until
- * the state shows, as a person would. */
-async function eventually(page: Page, project: string, check: (timeout: number) => Promise<void>) {
-  if (project === "hydrated") {
-    await check(20_000);
-    return;
-  }
-  // Without JavaScript a page never changes by itself: look, then reload.
-  await expect(async () => {
-    await page.reload();
-    await check(500);
-  }).toPass({ timeout: 25_000, intervals: [1_000] });
 }
 
 test("the overview shows each cluster and each cell's live state", async ({ page }, info) => {
@@ -67,7 +53,7 @@ test("a promoted spike crash-loops and its cell turns red", async ({ page }, inf
   const cell = page.locator(`tr[data-service="${service}"] td[data-env="stg-1"]`);
   await expect(cell).toHaveAttribute("data-branch", branch);
   if (info.project.name === "hydrated") await mark(page);
-  await eventually(page, info.project.name, async (timeout) => {
+  await eventually(page, info.project.name, 20_000, async (timeout) => {
     await expect(cell.locator(".live")).toHaveAttribute("data-live", "problem", { timeout });
     await expect(cell.locator(".live .drift")).toContainText("CrashLoopBackOff", { timeout });
   });
@@ -88,7 +74,7 @@ test("a new sandbox is followed to ready", async ({ page }, info) => {
   await hydrated(page, info.project.name);
   if (info.project.name === "hydrated") await mark(page);
   const chain = page.locator(".chain");
-  await eventually(page, info.project.name, async (timeout) => {
+  await eventually(page, info.project.name, 20_000, async (timeout) => {
     await expect(chain).toHaveAttribute("data-ready", "true", { timeout });
   });
   await expect(chain.locator(".step")).toHaveText([

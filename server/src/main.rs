@@ -22,7 +22,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the dashboard (the default).
-    Serve,
+    Serve {
+        /// The embedded demo only: seconds between its developers' commits
+        /// to the demo source repositories (0: none).
+        #[arg(long, default_value_t = 90)]
+        demo_commit_every: u64,
+    },
     /// The embedded demo: a generated GitOps repository and its config.
     Demo {
         #[command(subcommand)]
@@ -80,8 +85,11 @@ fn data_dir() -> PathBuf {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.config).await,
+    let serve_by_default = Command::Serve {
+        demo_commit_every: 90,
+    };
+    let result = match cli.command.unwrap_or(serve_by_default) {
+        Command::Serve { demo_commit_every } => serve(cli.config, demo_commit_every).await,
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -132,17 +140,21 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn serve(config_path: Option<PathBuf>) -> Result<(), Error> {
+async fn serve(config_path: Option<PathBuf>, demo_commit_every: u64) -> Result<(), Error> {
     let config = Config::load(config_path.as_deref())?;
     telemetry::init(config.log_format);
-    // The embedded demo brings its clusters along; Berth reaches them
-    // through their kubeconfig like any others.
+    // The embedded demo brings its clusters along, and a CI that reports
+    // builds of its source repositories; Berth reaches them as it would
+    // real ones (a kubeconfig, signed webhooks).
     let _demo_clusters = match config_path {
-        None => Some(
-            demo::start_clusters(&config)
+        None => {
+            let clusters = demo::start_clusters(&config)
                 .await
-                .map_err(Error::Unavailable)?,
-        ),
+                .map_err(Error::Unavailable)?;
+            demo::ci::spawn(&config, config.listen);
+            demo::ci::spawn_developers(&config, std::time::Duration::from_secs(demo_commit_every));
+            Some(clusters)
+        }
         Some(_) => None,
     };
     startup::run(config).await

@@ -226,6 +226,7 @@ async fn the_demo_argo_cd_follows_the_gitops_repository() {
         .find(|n| n.starts_with("sandbox-"))
         .unwrap()
         .as_str();
+    let (mut prod_syncs, mut prod_apps) = (0, 0);
     for (name, app) in &apps {
         let health = if name == crash || name == pull {
             "Degraded"
@@ -240,11 +241,27 @@ async fn the_demo_argo_cd_follows_the_gitops_repository() {
             "Argo CD 3.x leaves it empty"
         );
         assert!(status.reconciled_at.is_some());
-        if name != pull {
+        if name.ends_with("-prod") {
+            // Prod remembers its past releases, oldest first.
+            let deployed: Vec<&String> = status
+                .history
+                .iter()
+                .filter_map(|h| h.deployed_at.as_ref())
+                .collect();
+            assert!(deployed.windows(2).all(|w| w[0] < w[1]), "{name}");
+            prod_syncs += status.history.len();
+            prod_apps += 1;
+        } else if name != pull {
             assert_eq!(status.history.len(), 1, "{name}");
+        }
+        if name != pull {
             assert_eq!(images(app).len(), 1, "{name}");
         }
     }
+    assert!(
+        prod_syncs > 2 * prod_apps,
+        "prod's past: {prod_syncs} syncs"
+    );
 
     let crashing = demo.pods(crash_env, crash).await;
     assert_eq!(crashing.len(), 1);

@@ -11,9 +11,13 @@ const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 36.0;
 const BOTTOM: f64 = 22.0;
-/// Colour-blind-safe (Okabe-Ito), repeated past eight services.
-const PALETTE: [&str; 8] = [
+/// Room above the top grid line for its label.
+const TOP: f64 = 8.0;
+/// Okabe-Ito's colour-blind-safe eight, then Tol's muted ones; repeated
+/// past sixteen services.
+const PALETTE: [&str; 16] = [
     "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000",
+    "#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255",
 ];
 
 pub fn colour(index: usize) -> &'static str {
@@ -72,10 +76,10 @@ pub fn ReleaseChart(figures: ReleaseFigures) -> impl IntoView {
             .fold(0.0, f64::max),
     );
     let plot_w = WIDTH - LEFT;
-    let plot_h = HEIGHT - BOTTOM;
+    let plot_h = HEIGHT - BOTTOM - TOP;
     let step = plot_w / days as f64;
     let bar = (step * 0.8).max(1.0);
-    let y = move |value: f64| plot_h - value / top * plot_h;
+    let y = move |value: f64| TOP + plot_h - value / top * plot_h;
     let pointed = RwSignal::new(None::<usize>);
     let words: Vec<String> = (0..figures.per_day.len())
         .map(|i| describe(&figures, i))
@@ -127,7 +131,7 @@ pub fn ReleaseChart(figures: ReleaseFigures) -> impl IntoView {
                     on:mouseenter=move |_| pointed.set(Some(i))>
                     <title>{words[i].clone()}</title>
                     // The whole column answers to the pointer, not only its bars.
-                    <rect class="hit" x=format!("{:.1}", LEFT + i as f64 * step) y="0"
+                    <rect class="hit" x=format!("{:.1}", LEFT + i as f64 * step) y=format!("{TOP}")
                         width=format!("{step:.1}") height=format!("{plot_h:.1}")/>
                     {segments}
                 </g>

@@ -65,9 +65,13 @@ fn Figures(figures: ReleaseFigures) -> impl IntoView {
             view! { <option value=s selected=selected>{label}</option> }
         })
         .collect_view();
+    // Small rates keep a decimal: 0.5 % is not 1 %.
     let rate = figures
         .change_failure_rate
-        .map(|r| format!("{:.0} %", r * 100.0))
+        .map(|r| match r * 100.0 {
+            p if p < 10.0 => format!("{p:.1} %"),
+            p => format!("{p:.0} %"),
+        })
         .unwrap_or_else(|| "–".into());
     view! {
         <nav class="ranges">{ranges}</nav>

@@ -108,6 +108,14 @@ pub struct HistoryEntry {
     pub deploy_started_at: Option<String>,
     #[serde(default)]
     pub deployed_at: Option<String>,
+    /// What was deployed (its Helm parameters or Kustomize images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<serde_json::Value>,
+    /// The same, for a multi-source Application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiated_by: Option<serde_json::Value>,
 }
 
 super::kinds::resource!(

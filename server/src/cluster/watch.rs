@@ -39,6 +39,14 @@ impl Slim for super::Application {
             })
             .collect();
         self.spec = serde_json::json!({ "destination": kept });
+        // What each past sync deployed is read once, fresh, by the
+        // release backfill; a prod history can be hundreds of entries.
+        if let Some(status) = self.status.as_mut() {
+            for entry in &mut status.history {
+                entry.source = None;
+                entry.sources = None;
+            }
+        }
     }
 }
 

@@ -39,7 +39,7 @@ const SERVICES: &[(&str, &str)] = &[
     ("feed", "main"),
 ];
 
-const PEOPLE: &[(&str, &str)] = &[
+pub(crate) const PEOPLE: &[(&str, &str)] = &[
     ("aiko", "Aiko Tanaka"),
     ("kohbis", "Kohei Bisawa"),
     ("maria", "Maria Silva"),
@@ -58,6 +58,22 @@ const PEOPLE: &[(&str, &str)] = &[
     ("luca", "Luca Bianchi"),
 ];
 
+/// What the default branches' commits say.
+pub(crate) const WORK: &[&str] = &[
+    "Speed up thumbnail generation",
+    "Retry uploads on 503",
+    "Tidy the album sharing dialog",
+    "Log the request id with every error",
+    "Bump the image library",
+    "Cache the user's plan for a minute",
+    "Fix the date shown on old photos",
+    "Add a metric for slow exports",
+    "Handle empty albums in the feed",
+    "Merge feature-album-share",
+    "Drop the old upload endpoint",
+    "Translate the print order page",
+];
+
 const BRANCHES: &[&str] = &[
     "feature-album-share",
     "feature-face-grouping-v2",
@@ -74,16 +90,16 @@ const BRANCHES: &[&str] = &[
 ];
 
 /// A tiny deterministic generator: the demo must look the same every time.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
     fn bytes32(&mut self) -> [u8; 32] {
@@ -347,14 +363,38 @@ impl History {
             .collect()
     }
 
-    /// A `git fast-import` stream for one service's source repository: one
-    /// commit, and every branch pointing at it.
-    pub fn source_stream(service: &str, branches: &[String], at: i64) -> Vec<u8> {
-        let (handle, name) = PEOPLE[0];
-        let who = format!("{name} <{handle}@photos.example> {at} +0000");
+    /// A `git fast-import` stream for one service's source repository: a
+    /// first commit at `start` that every branch points at, then `days`
+    /// of work on the default branch up to an hour before `now`, most
+    /// days a commit or two (what prod has been releasing).
+    pub fn source_stream(
+        service: &str,
+        branches: &[String],
+        start: i64,
+        days: i64,
+        now: i64,
+    ) -> Vec<u8> {
+        let commit = |out: &mut String,
+                      branch: &str,
+                      (handle, name): (&str, &str),
+                      at: i64,
+                      message: &str| {
+            let who = format!("{name} <{handle}@photos.example> {at} +0000");
+            let _ = write!(
+                out,
+                "commit refs/heads/{branch}\nauthor {who}\ncommitter {who}\ndata {}\n{message}\n\n",
+                message.len()
+            );
+        };
+        let mut out = String::new();
         let readme = format!("# {service}\n");
         let message = format!("Start {service}");
-        let mut out = format!(
+        let who = format!(
+            "{} <{}@photos.example> {start} +0000",
+            PEOPLE[0].1, PEOPLE[0].0
+        );
+        let _ = write!(
+            out,
             "commit refs/heads/{}\nmark :1\nauthor {who}\ncommitter {who}\ndata {}\n{message}\nM 100644 inline README.md\ndata {}\n{readme}\n\n",
             branches[0],
             message.len(),
@@ -363,10 +403,39 @@ impl History {
         for branch in &branches[1..] {
             let _ = write!(out, "reset refs/heads/{branch}\nfrom :1\n\n");
         }
+        let mut rng = Rng(service.bytes().fold(0x2545_f491_4f6c_dd1d, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        }));
+        let first_day = (now - days * 86_400).div_euclid(86_400);
+        for day in first_day..now.div_euclid(86_400) + 1 {
+            // Weekends are quiet; weekdays see up to three commits.
+            let weekday = (day + 4).rem_euclid(7) < 5;
+            let count = if weekday {
+                rng.below(4)
+            } else {
+                rng.below(5) / 4
+            };
+            let mut times: Vec<i64> = (0..count)
+                .map(|_| day * 86_400 + 8 * 3600 + rng.below(10 * 3600) as i64)
+                .filter(|at| *at < now - 3600)
+                .collect();
+            times.sort_unstable();
+            for at in times {
+                let person = PEOPLE[rng.below(PEOPLE.len())];
+                let subject = WORK[rng.below(WORK.len())];
+                commit(&mut out, &branches[0], person, at, subject);
+            }
+        }
         out.into_bytes()
     }
 
-    pub fn config_toml(&self, repo: &Path, sources: &Path, kubeconfig: &Path) -> String {
+    pub fn config_toml(
+        &self,
+        repo: &Path,
+        sources: &Path,
+        kubeconfig: &Path,
+        webhook_secret: &Path,
+    ) -> String {
         let mut text = String::from(
             "# Written by `berth demo init`. Edit freely, or point --config at your own file.\n\
              banner = \"Demo data: a generated GitOps repository and two simulated clusters. Sign in with any name; `qa` may also change Stg, `admin` may do everything.\"\n\
@@ -385,6 +454,12 @@ impl History {
             );
         }
         text.push_str("[sandboxes]\ndomain = \"sandbox.photos.example\"\n\n");
+        // Builds come from the demo's CI through a signed GitHub webhook.
+        let _ = writeln!(
+            text,
+            "[releases]\ngithub_webhook_secret_file = {:?}\nbuild_workflows = [\"build\"]\n",
+            webhook_secret.display().to_string()
+        );
         // The reference setup: Dev, both Stgs and the sandboxes on one
         // cluster, Prod on another. `berth serve` starts both.
         for (name, title, kind, cluster) in [

@@ -1,10 +1,12 @@
 //! `berth demo init`: a believable GitOps repository (real git, about 60
 //! days of history by several people) and a config that points at it;
-//! `berth serve` of the demo also starts its clusters (`start_clusters`).
+//! `berth serve` of the demo also starts its clusters (`start_clusters`)
+//! and its CI (`ci`).
 //! Nothing else in Berth knows that it is looking at a demo.
 
+pub mod ci;
 pub mod cluster;
-mod content;
+pub(crate) mod content;
 mod serve;
 
 use std::{
@@ -46,13 +48,17 @@ pub fn init(data_dir: &Path, size: &DemoSize, force: bool, now: i64) -> Result<P
     write_repository(&repo, &history.fast_import_stream())?;
     let sources = std::path::absolute(demo_dir.join("sources")).map_err(|e| e.to_string())?;
     for (service, branches) in history.source_branches() {
-        let stream = History::source_stream(&service, &branches, now - 90 * 86_400);
+        let stream = History::source_stream(&service, &branches, now - 90 * 86_400, size.days, now);
         write_repository(&sources.join(format!("{service}.git")), &stream)?;
     }
     let kubeconfig = std::path::absolute(demo_dir.join("kubeconfig")).map_err(|e| e.to_string())?;
+    // The secret the demo's CI signs its webhook deliveries with.
+    let secret = std::path::absolute(demo_dir.join("webhook-secret")).map_err(|e| e.to_string())?;
+    std::fs::write(&secret, crate::auth::new_secret()?)
+        .map_err(|e| format!("cannot write {}: {e}", secret.display()))?;
     std::fs::write(
         &config_path,
-        history.config_toml(&repo, &sources, &kubeconfig),
+        history.config_toml(&repo, &sources, &kubeconfig, &secret),
     )
     .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
     Ok(config_path)

@@ -15,11 +15,19 @@ pub fn writer_dir(config: &Config, repo: &RepositoryConfig) -> PathBuf {
     repo_dir(config, repo, "writes")
 }
 
+/// A bare mirror of a service's source repository, for its history.
+pub fn source_dir(config: &Config, service: &str) -> PathBuf {
+    named_dir(config, service, "sources")
+}
+
 /// A bare repository of Berth's own for `repo`, under `data_dir/<area>`;
 /// the name is made safe for a path whatever the config says.
 fn repo_dir(config: &Config, repo: &RepositoryConfig, area: &str) -> PathBuf {
-    let safe: String = repo
-        .name
+    named_dir(config, &repo.name, area)
+}
+
+fn named_dir(config: &Config, name: &str, area: &str) -> PathBuf {
+    let safe: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

@@ -13,6 +13,7 @@
 //! Every effect runs in a task of its own, so a client that hangs up
 //! after its build was accepted cannot stop the release or its audit row.
 
+mod backfill;
 mod builds;
 mod counters;
 pub mod figures;
@@ -91,6 +92,7 @@ impl Releases {
         updater::spawn(Arc::clone(self));
         let releases = Arc::clone(self);
         tokio::spawn(async move {
+            releases.backfill().await;
             if let Some(prod) = releases.prod_environment() {
                 let started = std::time::Instant::now();
                 match releases.index.load(releases.store.as_ref(), &prod).await {

@@ -66,6 +66,14 @@ pub trait ReleaseStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn start_release(&self, release: &NewRelease) -> StoreResult<i64>;
     async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<()>;
+    /// A release that already ended (read from a cluster's history).
+    async fn record_release(
+        &self,
+        release: &NewRelease,
+        outcome: ReleaseOutcome,
+        finished_at: i64,
+    ) -> StoreResult<i64>;
+    async fn count_releases(&self, environment: &str) -> StoreResult<i64>;
     /// The newest release of a service to an environment.
     async fn latest_release(
         &self,

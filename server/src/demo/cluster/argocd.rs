@@ -45,6 +45,7 @@ mod desired;
 mod live;
 mod objects;
 mod others;
+mod past;
 mod read;
 mod rollout;
 mod workloads;
@@ -202,8 +203,13 @@ impl Controller {
                 .find(|(name, _)| *name == desired.name)
                 .map(|(_, f)| *f);
             let revision = self.revision(&desired);
-            let deployed = changes.of(&desired);
-            let app = App::settled(desired, image, fault, revision, deployed, now);
+            let (commit, mut at) = changes.of(&desired);
+            let commit = commit.to_string();
+            let past = self.prod_past(&desired, &revision, &mut at, now).await;
+            let mut app = App::settled(desired, image, fault, revision, (&commit, at), now);
+            if let Some(past) = past {
+                app.remember(past, past::PROD_HISTORY_LIMIT);
+            }
             self.track(app, None);
         }
         tracing::info!(
@@ -251,6 +257,47 @@ impl Controller {
                 Some(_) => {}
             }
         }
+    }
+
+    /// A prod Application's syncs before its current one, and (in `at`)
+    /// when that one happened: after its head commit. `None` for others.
+    async fn prod_past(
+        &mut self,
+        desired: &Desired,
+        revision: &str,
+        at: &mut i64,
+        now: i64,
+    ) -> Option<Vec<live::Deploy>> {
+        let desired::Target::Service {
+            env,
+            service,
+            branch,
+        } = &desired.target
+        else {
+            return None;
+        };
+        let prod = self
+            .config
+            .environments
+            .iter()
+            .any(|e| &e.name == env && e.kind == crate::config::EnvironmentKind::Prod);
+        if !prod {
+            return None;
+        }
+        let commits = self.reader.first_parent(service, branch).await;
+        let (_, head_at) = commits.last()?;
+        *at = (*at).max(head_at + 20 * 60).min(now - 120);
+        // One service (the first by name) once rolled a release back.
+        let first = self.config.services.iter().map(|s| &s.name).min();
+        let rollback = first == Some(service);
+        let slug = crate::gitops::names::branch_slug(branch);
+        Some(past::past_deploys(
+            &commits,
+            &slug,
+            revision,
+            rollback,
+            *at - 120,
+        ))
     }
 
     fn revision(&self, desired: &Desired) -> String {

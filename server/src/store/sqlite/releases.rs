@@ -272,21 +272,25 @@ impl ReleaseStore for SqliteStore {
     }
 
     async fn start_release(&self, r: &NewRelease) -> StoreResult<i64> {
-        let done = sqlx::query(
-            "INSERT INTO releases (service, environment, sha, image_tag, started_at, outcome, trigger_kind, triggered_by, committed_at)
-             VALUES (?, ?, ?, ?, ?, 'deploying', ?, ?, ?)",
+        insert_release(self, r, ReleaseOutcome::Deploying, None).await
+    }
+
+    async fn record_release(
+        &self,
+        release: &NewRelease,
+        outcome: ReleaseOutcome,
+        finished_at: i64,
+    ) -> StoreResult<i64> {
+        insert_release(self, release, outcome, Some(finished_at)).await
+    }
+
+    async fn count_releases(&self, environment: &str) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM releases WHERE environment = ?")
+                .bind(environment)
+                .fetch_one(self.pool())
+                .await?,
         )
-        .bind(&r.service)
-        .bind(&r.environment)
-        .bind(&r.sha)
-        .bind(&r.image_tag)
-        .bind(r.started_at)
-        .bind(&r.trigger)
-        .bind(&r.triggered_by)
-        .bind(r.committed_at)
-        .execute(self.pool())
-        .await?;
-        Ok(done.last_insert_rowid())
     }
 
     async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<()> {
@@ -374,4 +378,29 @@ impl ReleaseStore for SqliteStore {
         .await?;
         rows.iter().map(release_from).collect()
     }
+}
+
+async fn insert_release(
+    store: &SqliteStore,
+    r: &NewRelease,
+    outcome: ReleaseOutcome,
+    finished_at: Option<i64>,
+) -> StoreResult<i64> {
+    let done = sqlx::query(
+        "INSERT INTO releases (service, environment, sha, image_tag, started_at, finished_at, outcome, trigger_kind, triggered_by, committed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&r.service)
+    .bind(&r.environment)
+    .bind(&r.sha)
+    .bind(&r.image_tag)
+    .bind(r.started_at)
+    .bind(finished_at)
+    .bind(outcome.as_str())
+    .bind(&r.trigger)
+    .bind(&r.triggered_by)
+    .bind(r.committed_at)
+    .execute(store.pool())
+    .await?;
+    Ok(done.last_insert_rowid())
 }

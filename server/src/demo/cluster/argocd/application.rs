@@ -37,6 +37,7 @@ pub fn labels(app: &App) -> Value {
 pub fn spec(app: &App) -> Value {
     json!({
         "project": "default",
+        "revisionHistoryLimit": app.history_limit,
         "source": source(app, &app.image.tag),
         "destination": { "server": IN_CLUSTER, "namespace": app.desired.namespace },
         "syncPolicy": {

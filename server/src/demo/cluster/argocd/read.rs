@@ -253,6 +253,35 @@ impl Reader {
         changes
     }
 
+    /// `branch`'s first-parent log in `service`'s source repository,
+    /// oldest first, with commit times; empty when it cannot be read.
+    pub async fn first_parent(&mut self, service: &str, branch: &str) -> Vec<(String, i64)> {
+        let Some(config) = self.config.services.iter().find(|s| s.name == service) else {
+            return Vec::new();
+        };
+        let Some(url) = config.git_url.as_ref() else {
+            return Vec::new();
+        };
+        let git = self.git(url, &config.credentials);
+        let rev = format!("refs/heads/{branch}");
+        let out = git
+            .run(&[
+                "log",
+                "--reverse",
+                "--first-parent",
+                "--format=%H %ct",
+                &rev,
+            ])
+            .await
+            .unwrap_or_default();
+        out.lines()
+            .filter_map(|line| {
+                let (sha, at) = line.split_once(' ')?;
+                Some((sha.to_string(), at.parse().ok()?))
+            })
+            .collect()
+    }
+
     /// Branch -> head commit in `service`'s source repository; `None`
     /// when it has none configured or it cannot be read.
     pub async fn branches(&mut self, service: &str) -> Option<HashMap<String, String>> {

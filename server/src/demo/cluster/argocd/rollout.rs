@@ -17,8 +17,8 @@ pub const STEP: Duration = Duration::from_secs(1);
 /// The Deployments' `progressDeadlineSeconds`: short, so that a demo shows
 /// a failed rollout turn Degraded while someone watches.
 pub const PROGRESS_DEADLINE_SECS: i64 = 20;
-/// Argo CD keeps this many history entries.
-const HISTORY_LIMIT: usize = 10;
+/// Argo CD keeps this many history entries unless told otherwise.
+pub const HISTORY_LIMIT: usize = 10;
 const SUCCEEDED: &str = "successfully synced (all tasks run)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,6 +64,8 @@ pub struct App {
     pub generation: i64,
     pub operation: Option<Operation>,
     pub history: Vec<Deploy>,
+    /// `spec.revisionHistoryLimit`: how many syncs `history` keeps.
+    pub history_limit: usize,
     /// The Pod of the last rollout that came up.
     pub current: Option<PodRun>,
     /// The Pod of the rollout under way, or of one that failed.
@@ -88,9 +90,22 @@ impl App {
             generation: 0,
             operation: None,
             history: Vec::new(),
+            history_limit: HISTORY_LIMIT,
             current: None,
             next: None,
             exposed: false,
+        }
+    }
+
+    /// Syncs before the first one this controller made, oldest first.
+    pub fn remember(&mut self, past: Vec<Deploy>, limit: usize) {
+        self.history_limit = limit;
+        let mut history = past;
+        history.append(&mut self.history);
+        let skip = history.len().saturating_sub(limit);
+        self.history = history.split_off(skip);
+        for (id, deploy) in self.history.iter_mut().enumerate() {
+            deploy.id = id as i64;
         }
     }
 
@@ -347,7 +362,7 @@ impl App {
             started_at: op.started_at,
             deployed_at: now,
         });
-        if self.history.len() > HISTORY_LIMIT {
+        if self.history.len() > self.history_limit {
             self.history.remove(0);
         }
     }

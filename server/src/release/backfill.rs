@@ -1,0 +1,312 @@
+//! Charts are not empty on day one: on a first start (no prod release
+//! recorded yet), the prod deploys Argo CD remembers (`status.history` of
+//! each prod Application, read once and fresh) become releases, with the
+//! commit and its time from the service's source repository (`git_url`).
+//! A sync that went back to an older commit is a rollback: the release it
+//! undid counts as failed, and the rollback as what restored service.
+
+use std::time::Duration;
+
+use app::model::{PipelineCommit, ReleaseOutcome, Stage};
+use serde_json::Value;
+
+use super::Releases;
+use crate::{
+    cluster::{application::HistoryEntry, image_patch::ImageField, ClusterState},
+    config::ServiceConfig,
+    gitops::{dirs::source_dir, git::Git},
+    store::NewRelease,
+};
+
+/// How long a first start waits for the prod cluster before giving up
+/// on its history (the next start tries again).
+const WAIT_FOR_CLUSTER: Duration = Duration::from_secs(60);
+
+/// The image tag an Application's source deploys, by `field`.
+pub fn tag_in(source: &Value, field: &ImageField) -> Option<String> {
+    match field {
+        ImageField::HelmParameter(name) => source["helm"]["parameters"]
+            .as_array()?
+            .iter()
+            .find(|p| p["name"] == name.as_str())?["value"]
+            .as_str()
+            .map(str::to_string),
+        ImageField::KustomizeImage(image) => source["kustomize"]["images"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .find_map(|entry| {
+                let rest = entry.strip_prefix(image.as_str())?;
+                let rest = rest.split_once('=').map_or(rest, |(_, new)| new);
+                rest.rsplit_once(':').map(|(_, tag)| tag.to_string())
+            }),
+    }
+}
+
+/// The commit a `{branch_slug}-{sha}` tag was built from: its hex end.
+pub fn sha_in(tag: &str) -> Option<&str> {
+    let (_, sha) = tag.rsplit_once('-')?;
+    ((7..=40).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
+}
+
+fn time(text: Option<&String>) -> Option<i64> {
+    text?
+        .parse::<k8s_openapi::jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_second())
+}
+
+/// One past deploy, as far as it could be read.
+struct Past {
+    tag: String,
+    sha: String,
+    started_at: i64,
+    deployed_at: i64,
+    by: String,
+    commit: Option<Commit>,
+}
+
+struct Commit {
+    author: String,
+    message: String,
+    at: i64,
+    position: i64,
+}
+
+impl Releases {
+    pub(super) async fn backfill(&self) {
+        let Some(prod) = self
+            .config
+            .environments
+            .iter()
+            .find(|e| e.kind == app::model::EnvironmentKind::Prod)
+        else {
+            return;
+        };
+        match self.store.count_releases(&prod.name).await {
+            Ok(0) => {}
+            _ => return,
+        }
+        let Some(cluster) = self
+            .config
+            .cluster_of(prod)
+            .and_then(|c| self.live.cluster(&c.name))
+        else {
+            return;
+        };
+        let waited = tokio::time::Instant::now();
+        while cluster.state() != ClusterState::Live {
+            if waited.elapsed() > WAIT_FOR_CLUSTER {
+                tracing::info!(
+                    "the prod cluster is not live; its release history is read at the next start"
+                );
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let Some(api) = cluster.applications_api() else {
+            return;
+        };
+        let mut total = 0;
+        for service in &self.config.services {
+            let name = self.config.application_name(prod, &service.name);
+            let history = match api.get_opt(&name).await {
+                Ok(Some(app)) => app.status.map(|s| s.history).unwrap_or_default(),
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::warn!(%err, application = %name, "cannot read a prod Application's history");
+                    continue;
+                }
+            };
+            let past = self.read_past(service, history).await;
+            match self.record_past(service, &prod.name, past).await {
+                Ok(count) => total += count,
+                Err(err) => {
+                    tracing::error!(%err, service = %service.name, "cannot record past releases")
+                }
+            }
+        }
+        tracing::info!(releases = total, "prod release history read from Argo CD");
+    }
+
+    async fn read_past(
+        &self,
+        service: &ServiceConfig,
+        mut history: Vec<HistoryEntry>,
+    ) -> Vec<Past> {
+        history.sort_by_key(|e| e.id);
+        let git = match &service.git_url {
+            Some(url) => {
+                let git = Git::new(
+                    source_dir(&self.config, &service.name),
+                    service.credentials.clone(),
+                )
+                .with_timeout(self.config.git_timeout());
+                match git.sync_mirror(url, &service.default_branch).await {
+                    Ok(_) => Some(git),
+                    Err(err) => {
+                        tracing::warn!(%err, service = %service.name, "cannot read the source repository; past releases have no commit times");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let field = &self.config.releases.image_field;
+        let mut past = Vec::new();
+        for entry in history {
+            let sources = entry.source.iter().chain(entry.sources.iter().flatten());
+            let Some(tag) = sources.filter_map(|s| tag_in(s, field)).next() else {
+                continue;
+            };
+            let Some(deployed_at) = time(entry.deployed_at.as_ref()) else {
+                continue;
+            };
+            let Some(short) = sha_in(&tag) else {
+                continue;
+            };
+            let commit = match &git {
+                Some(git) => describe(git, short).await,
+                None => None,
+            };
+            past.push(Past {
+                sha: commit.as_ref().map_or(short.to_string(), |c| c.0.clone()),
+                commit: commit.map(|c| c.1),
+                started_at: time(entry.deploy_started_at.as_ref()).unwrap_or(deployed_at),
+                deployed_at,
+                by: entry
+                    .initiated_by
+                    .as_ref()
+                    .and_then(|i| i["username"].as_str())
+                    .unwrap_or("argocd")
+                    .chars()
+                    .take(64)
+                    .collect(),
+                tag,
+            });
+        }
+        past
+    }
+
+    /// Stores the releases (a rollback fails the one it undid) and the
+    /// deployed commits on the pipeline.
+    async fn record_past(
+        &self,
+        service: &ServiceConfig,
+        environment: &str,
+        past: Vec<Past>,
+    ) -> crate::store::StoreResult<usize> {
+        let mut outcomes = vec![ReleaseOutcome::Deployed; past.len()];
+        for i in 1..past.len() {
+            let (before, now) = (&past[i - 1], &past[i]);
+            let older = match (&before.commit, &now.commit) {
+                (Some(b), Some(n)) => n.position < b.position,
+                _ => false,
+            };
+            if older {
+                outcomes[i - 1] = ReleaseOutcome::Failed;
+            }
+        }
+        let mut commits: Vec<PipelineCommit> = Vec::new();
+        for (deploy, outcome) in past.iter().zip(&outcomes) {
+            let release = NewRelease {
+                service: service.name.clone(),
+                environment: environment.to_string(),
+                sha: deploy.sha.clone(),
+                image_tag: deploy.tag.clone(),
+                started_at: deploy.started_at,
+                trigger: "backfill".into(),
+                triggered_by: deploy.by.clone(),
+                committed_at: deploy.commit.as_ref().map(|c| c.at),
+            };
+            // A rolled-back release failed when it was undone.
+            self.store
+                .record_release(&release, *outcome, deploy.deployed_at)
+                .await?;
+            let Some(commit) = &deploy.commit else {
+                continue;
+            };
+            let (stage, note) = match outcome {
+                ReleaseOutcome::Failed => (Stage::DeployFailed, "rolled back"),
+                _ => (Stage::Deployed, ""),
+            };
+            commits.retain(|c| c.sha != deploy.sha);
+            commits.push(PipelineCommit {
+                service: service.name.clone(),
+                sha: deploy.sha.clone(),
+                position: commit.position,
+                author: commit.author.clone(),
+                message: commit.message.clone(),
+                committed_at: commit.at,
+                pushed_at: commit.at,
+                stage,
+                stage_at: deploy.deployed_at,
+                built_at: None,
+                deploy_started_at: Some(deploy.started_at),
+                deploy_ended_at: Some(deploy.deployed_at),
+                image_tag: Some(deploy.tag.clone()),
+                note: note.into(),
+            });
+        }
+        self.store.add_pipeline_commits(&commits).await?;
+        Ok(past.len())
+    }
+}
+
+/// The full sha of `short`, with its author, subject, time and place in
+/// the default branch's first-parent history.
+async fn describe(git: &Git, short: &str) -> Option<(String, Commit)> {
+    let sha = git.rev_parse(short).await.ok()?;
+    let out = git
+        .run(&["log", "-1", "--format=%an%x1f%ct%x1f%s", &sha])
+        .await
+        .ok()?;
+    let mut fields = out.trim_end().splitn(3, '\u{1f}');
+    let author = fields.next()?.to_string();
+    let at = fields.next()?.parse().ok()?;
+    let message = fields.next().unwrap_or("").chars().take(200).collect();
+    let count = git
+        .run(&["rev-list", "--first-parent", "--count", &sha])
+        .await
+        .ok()?;
+    Some((
+        sha,
+        Commit {
+            author,
+            message,
+            at,
+            position: count.trim().parse().ok()?,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_tag_comes_from_the_configured_field() {
+        let helm = json!({ "helm": { "parameters": [
+            { "name": "image.repository", "value": "r" }, { "name": "image.tag", "value": "main-1a2b3c4" } ] } });
+        assert_eq!(
+            tag_in(&helm, &ImageField::default()).as_deref(),
+            Some("main-1a2b3c4")
+        );
+        let kustomize = json!({ "kustomize": { "images": ["other:1", "registry.example/app-a:main-9f9f9f9"] } });
+        let field = ImageField::KustomizeImage("registry.example/app-a".into());
+        assert_eq!(tag_in(&kustomize, &field).as_deref(), Some("main-9f9f9f9"));
+        assert_eq!(tag_in(&helm, &field), None);
+    }
+
+    #[test]
+    fn a_tag_names_its_commit_by_its_hex_end() {
+        assert_eq!(sha_in("main-1a2b3c4"), Some("1a2b3c4"));
+        assert_eq!(
+            sha_in("feature-x-0123456789abcdef"),
+            Some("0123456789abcdef")
+        );
+        assert_eq!(sha_in("v1.2.3"), None);
+        assert_eq!(sha_in("main-latest"), None);
+    }
+}
