@@ -177,14 +177,13 @@ fn connect(feed: LiveFeed) {
     let Ok(source) = web_sys::EventSource::new(EVENTS_PATH) else {
         return;
     };
-    let opened_before = std::cell::Cell::new(false);
     let on_open = Closure::<dyn Fn()>::new(move || {
         // After a break the browser reconnects by itself; the stream's
         // first event tells whether live changes were missed meanwhile.
-        // Builds and releases carry no version: those pages reload.
-        if opened_before.replace(true) {
-            feed.releases.update(|v| *v += 1);
-        }
+        // Builds and releases carry no version: pages showing them load
+        // their data again whenever a stream opens, as something may have
+        // changed between their rendering and now.
+        feed.releases.update(|v| *v += 1);
         feed.connected.set(true);
     });
     let on_error = Closure::<dyn Fn()>::new(move || feed.connected.set(false));

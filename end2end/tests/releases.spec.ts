@@ -35,6 +35,10 @@ test("release charts show about two months of prod deploys", async ({ page }, in
   const errors = watchErrors(page);
   await page.goto("/releases");
   await hydrated(page, info.project.name);
+  // A first start reads the history from the prod cluster in the background.
+  await eventually(page, info.project.name, 60_000, async (timeout) => {
+    await expect(page.locator(".history-loading")).toHaveCount(0, { timeout });
+  });
   const perDay = page.locator('[data-figure="deploys-per-day"] .figure');
   await expect(perDay).toHaveText(/^\d+\.\d \/ day$/);
   const rate = Number((await perDay.textContent())!.split(" ")[0]);
@@ -87,7 +91,7 @@ test("a build that fails releases nothing", async ({ page }, info) => {
   await page.goto("/prod");
   await hydrated(page, info.project.name);
   const section = page.locator('section.pipeline[data-service="web-app"]');
-  const liveTag = section.locator(".live-now code");
+  const liveTag = section.locator(".live-now > code");
   const live = await liveTag.textContent();
   const sha = commit("web-app", "main", "Flaky: rework the upload test");
   const row = section.locator(`tr[data-sha="${sha}"]`);

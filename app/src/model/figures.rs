@@ -8,6 +8,9 @@ pub const RANGES: [u32; 3] = [30, 90, 365];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ReleaseFigures {
+    /// Berth is still reading the release history (its first start reads
+    /// what the prod cluster remembers): the figures are not complete.
+    pub loading: bool,
     /// Days in the range; it ends with today (UTC).
     pub days: u32,
     /// The first day, as unix seconds at 00:00 UTC.

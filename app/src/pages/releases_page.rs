@@ -73,7 +73,15 @@ fn Figures(figures: ReleaseFigures) -> impl IntoView {
             p => format!("{p:.0} %"),
         })
         .unwrap_or_else(|| "–".into());
+    let loading = figures.loading.then(|| {
+        view! {
+            <p class="notice history-loading" role="status">
+                "Reading the release history the prod cluster remembers; the figures fill in when it is read."
+            </p>
+        }
+    });
     view! {
+        {loading}
         <nav class="ranges">{ranges}</nav>
         <Form method="GET" action="/releases" attr:class="filters">
             <input type="hidden" name="days" value=figures.days.to_string()/>

@@ -26,6 +26,8 @@ pub struct Record {
 
 pub struct ReleaseIndex {
     services: Vec<String>,
+    /// Whether the history has been read since start.
+    loaded: std::sync::atomic::AtomicBool,
     /// Sorted by `finished_at`.
     records: RwLock<Vec<Record>>,
 }
@@ -34,6 +36,7 @@ impl ReleaseIndex {
     pub fn new(services: Vec<String>) -> ReleaseIndex {
         ReleaseIndex {
             services,
+            loaded: std::sync::atomic::AtomicBool::new(false),
             records: RwLock::new(Vec::new()),
         }
     }
@@ -70,6 +73,7 @@ impl ReleaseIndex {
         records.sort_by_key(|r| r.finished_at);
         let count = records.len();
         *self.records.write().unwrap_or_else(|e| e.into_inner()) = records;
+        self.loaded.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(count)
     }
 
@@ -104,6 +108,7 @@ impl ReleaseIndex {
         );
         figures.services = self.services.clone();
         figures.service = index.map(|i| self.services[i].clone());
+        figures.loading = !self.loaded.load(std::sync::atomic::Ordering::SeqCst);
         figures
     }
 }
@@ -176,6 +181,7 @@ pub fn compute(
         .collect();
     let finished = deploys + failures;
     ReleaseFigures {
+        loading: false,
         days,
         from,
         service: None,
