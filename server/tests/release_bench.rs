@@ -75,7 +75,7 @@ async fn webhook_to_image_patch() {
     let mut changes = cluster.objects().subscribe();
     let mut took = Vec::new();
     for i in 0..WEBHOOKS {
-        let sha = format!("{:040x}", i + 1);
+        let sha = format!("{:07x}{:033x}", i + 1, i);
         let body = json!({
             "action": "completed",
             "repository": { "full_name": "acme/app-a" },
@@ -98,12 +98,20 @@ async fn webhook_to_image_patch() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), 201);
+        let status = response.status().as_u16();
+        assert_eq!(
+            status,
+            201,
+            "webhook {i}: {}",
+            response.text().await.unwrap()
+        );
         loop {
-            let event = tokio::time::timeout(Duration::from_secs(10), changes.recv())
-                .await
-                .expect("the Application was patched")
-                .unwrap();
+            let Ok(event) = tokio::time::timeout(Duration::from_secs(10), changes.recv()).await
+            else {
+                let releases = server.json("/api/v1/releases/stg-1").await;
+                panic!("webhook {i}: the Application was not patched: {releases}");
+            };
+            let event = event.unwrap();
             let value = &event.object["spec"]["source"]["helm"]["parameters"][0]["value"];
             if value == tag.as_str() {
                 took.push(started.elapsed());

@@ -488,3 +488,28 @@ async fn a_failed_build_releases_nothing_and_a_green_build_waits_for_its_push() 
     s.until_stage("C2's deploy failed", C2, "deploy_failed")
         .await;
 }
+
+#[tokio::test]
+async fn builds_reported_at_once_are_all_stored() {
+    let s = setup().await;
+    let ci = s.server.token("ci").await;
+    let reports = (0..24).map(|i| {
+        let sha = format!("{:07x}{:033x}", i + 1, i);
+        let build = json!({ "service": "app-a", "branch": "feature/x", "sha": sha,
+                            "image_tag": format!("feature-x-{}", &sha[..7]), "result": "success" });
+        let (server, ci) = (&s.server, ci.clone());
+        async move {
+            server
+                .send(
+                    reqwest::Method::POST,
+                    "/api/v1/builds",
+                    Some(&ci),
+                    Some(build),
+                )
+                .await
+        }
+    });
+    for (status, answer) in futures::future::join_all(reports).await {
+        assert_eq!(status, 201, "{answer}");
+    }
+}

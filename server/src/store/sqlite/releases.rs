@@ -74,57 +74,47 @@ fn release_from(row: &SqliteRow) -> StoreResult<Release> {
 #[async_trait::async_trait]
 impl ReleaseStore for SqliteStore {
     async fn record_build(&self, build: &Build, received_at: i64) -> StoreResult<BuildStored> {
-        let mut tx = self.pool().begin().await?;
-        let known = sqlx::query(
-            "SELECT result, finished_at FROM builds WHERE service = ? AND sha = ? AND image_tag = ?",
+        // Two single statements rather than a read and a write in one
+        // transaction: in WAL mode a transaction that read first cannot
+        // write after another writer committed (SQLITE_BUSY_SNAPSHOT),
+        // which concurrent webhooks made happen.
+        let inserted = sqlx::query(&format!(
+            "INSERT OR IGNORE INTO builds ({BUILD_COLUMNS}, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&build.service)
+        .bind(&build.branch)
+        .bind(&build.sha)
+        .bind(&build.image_tag)
+        .bind(build.result.as_str())
+        .bind(build.finished_at)
+        .bind(&build.reported_by)
+        .bind(received_at)
+        .execute(self.pool())
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(BuildStored::New);
+        }
+        // A report finished later than the stored one is a re-run.
+        let changed = sqlx::query(
+            "UPDATE builds SET result = ?, finished_at = ?, received_at = ?, reported_by = ?
+             WHERE service = ? AND sha = ? AND image_tag = ? AND finished_at < ? AND result != ?",
         )
+        .bind(build.result.as_str())
+        .bind(build.finished_at)
+        .bind(received_at)
+        .bind(&build.reported_by)
         .bind(&build.service)
         .bind(&build.sha)
         .bind(&build.image_tag)
-        .fetch_optional(&mut *tx)
+        .bind(build.finished_at)
+        .bind(build.result.as_str())
+        .execute(self.pool())
         .await?;
-        let stored = match known {
-            None => {
-                sqlx::query(&format!(
-                    "INSERT INTO builds ({BUILD_COLUMNS}, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                ))
-                .bind(&build.service)
-                .bind(&build.branch)
-                .bind(&build.sha)
-                .bind(&build.image_tag)
-                .bind(build.result.as_str())
-                .bind(build.finished_at)
-                .bind(&build.reported_by)
-                .bind(received_at)
-                .execute(&mut *tx)
-                .await?;
-                BuildStored::New
-            }
-            Some(row) => {
-                let result: String = row.get("result");
-                let finished_at: i64 = row.get("finished_at");
-                if build.finished_at > finished_at && result != build.result.as_str() {
-                    sqlx::query(
-                        "UPDATE builds SET result = ?, finished_at = ?, received_at = ?, reported_by = ?
-                         WHERE service = ? AND sha = ? AND image_tag = ?",
-                    )
-                    .bind(build.result.as_str())
-                    .bind(build.finished_at)
-                    .bind(received_at)
-                    .bind(&build.reported_by)
-                    .bind(&build.service)
-                    .bind(&build.sha)
-                    .bind(&build.image_tag)
-                    .execute(&mut *tx)
-                    .await?;
-                    BuildStored::Changed
-                } else {
-                    BuildStored::Unchanged
-                }
-            }
-        };
-        tx.commit().await?;
-        Ok(stored)
+        Ok(if changed.rows_affected() == 1 {
+            BuildStored::Changed
+        } else {
+            BuildStored::Unchanged
+        })
     }
 
     async fn newest_green_build(&self, service: &str, branch: &str) -> StoreResult<Option<Build>> {
