@@ -21,7 +21,7 @@ mod releases;
 pub use crate::auth::config::AuthConfig;
 use crate::gitops::sandbox_edit::KeyPolicy;
 pub use clusters::ClusterConfig;
-pub use releases::{ReleasesConfig, WEBHOOK_SECRET_ENV};
+pub use releases::{MarkerConfig, MarkerKind, ReleasesConfig, WEBHOOK_SECRET_ENV};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

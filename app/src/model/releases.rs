@@ -171,6 +171,8 @@ pub struct ProdPipeline {
     pub services: Vec<ServicePipeline>,
     /// Whether green builds go to prod by themselves.
     pub auto_deploy: bool,
+    /// Deploy markers not sent, newest first.
+    pub marker_problems: Vec<MarkerProblem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,4 +187,18 @@ pub struct ServicePipeline {
     pub deployed: Option<PipelineCommit>,
     /// Newest first.
     pub commits: Vec<PipelineCommit>,
+}
+
+/// A deploy marker that could not be sent (yet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkerProblem {
+    /// The configured sink's name.
+    pub sink: String,
+    pub service: String,
+    pub image_tag: String,
+    pub attempts: u32,
+    pub error: String,
+    /// When it is tried again; `None` once given up.
+    pub next_at: Option<i64>,
+    pub created_at: i64,
 }

@@ -4,9 +4,9 @@ use leptos_meta::Title;
 use crate::{
     api::get_pipeline,
     components::{FreshnessBar, LiveBadge, Loaded},
-    format::{ago, duration, short_sha},
+    format::{ago, duration, short_sha, until},
     live::use_live_feed,
-    model::{PipelineCommit, ProdPipeline, ServicePipeline, Stage},
+    model::{MarkerProblem, PipelineCommit, ProdPipeline, ServicePipeline, Stage},
 };
 
 /// Prod per service: the recent default-branch commits on their way
@@ -35,8 +35,13 @@ fn Pipeline(pipeline: ProdPipeline) -> impl IntoView {
     } else {
         "Green builds are not deployed by themselves here (auto_deploy_prod is off)."
     };
+    let markers = (!pipeline.marker_problems.is_empty()).then(|| {
+        let problems = pipeline.marker_problems.clone();
+        view! { <MarkerProblems problems now/> }
+    });
     view! {
         <FreshnessBar freshness=pipeline.freshness/>
+        {markers}
         <p class="muted">{rule}</p>
         {pipeline
             .services
@@ -141,5 +146,36 @@ fn stage_words(stage: Stage) -> &'static str {
         Stage::Deploying => "deploying",
         Stage::Deployed => "deployed",
         Stage::DeployFailed => "deploy failed",
+    }
+}
+
+/// Deploy markers that did not get through: deploys are not held up by
+/// them, but the people who rely on them should know.
+#[component]
+fn MarkerProblems(problems: Vec<MarkerProblem>, now: i64) -> impl IntoView {
+    view! {
+        <section class="marker-problems notice" role="status">
+            <h2>"Deploy markers not sent"</h2>
+            <ul>
+                {problems
+                    .into_iter()
+                    .map(|p| {
+                        let next = match p.next_at {
+                            Some(at) if at > now => format!("tried {} times; next {}", p.attempts, until(now, at)),
+                            Some(_) => format!("tried {} times; trying again now", p.attempts),
+                            None => format!("gave up after {} tries", p.attempts),
+                        };
+                        let sink = p.sink.clone();
+                        view! {
+                            <li data-sink=sink>
+                                <strong>{p.sink}</strong>
+                                {format!(" · {} {} · {next}: ", p.service, p.image_tag)}
+                                <span class="message">{p.error}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
     }
 }

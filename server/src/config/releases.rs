@@ -37,6 +37,74 @@ pub struct ReleasesConfig {
     /// Whether green builds of the default branch go to prod by themselves.
     #[serde(default = "default_true")]
     pub auto_deploy_prod: bool,
+    /// Where each prod deploy is announced.
+    #[serde(default)]
+    pub markers: Vec<MarkerConfig>,
+    /// The first retry of a marker that failed; each next one waits twice
+    /// as long (at most an hour).
+    #[serde(default = "default_marker_retry")]
+    pub marker_retry_secs: u64,
+    /// A marker that failed this many times is given up on.
+    #[serde(default = "default_marker_attempts")]
+    pub marker_attempts: u32,
+}
+
+/// A deploy marker sink: `[[releases.markers]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkerConfig {
+    /// Shown on the prod page when its markers fail.
+    pub name: String,
+    pub kind: MarkerKind,
+    /// Where to send: Grafana's base URL, a generic webhook's URL, New
+    /// Relic's NerdGraph endpoint (its US one by default).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A URL that is itself a secret (a Slack incoming webhook), read from
+    /// this variable at each send.
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// Grafana's service account token, New Relic's user API key, or a
+    /// generic webhook's bearer token; by reference.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// New Relic: the entity (APM application) each service's deploys
+    /// mark: `{ "app-a" = "MXxBUE18..." }`.
+    #[serde(default)]
+    pub entity_guids: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkerKind {
+    Slack,
+    Grafana,
+    NewRelic,
+    Webhook,
+}
+
+impl MarkerConfig {
+    pub fn url(&self) -> Result<String, String> {
+        if let Some(var) = &self.url_env {
+            return std::env::var(var).map_err(|_| format!("the variable {var} is not set"));
+        }
+        match (&self.url, self.kind) {
+            (Some(url), _) => Ok(url.clone()),
+            (None, MarkerKind::NewRelic) => Ok("https://api.newrelic.com/graphql".into()),
+            (None, _) => Err(format!("marker `{}` has no url", self.name)),
+        }
+    }
+
+    pub fn token(&self) -> Result<Option<String>, String> {
+        crate::config::Credentials {
+            token_env: self.token_env.clone(),
+            token_file: self.token_file.clone(),
+            ssh_key_file: None,
+        }
+        .token()
+    }
 }
 
 impl Default for ReleasesConfig {
@@ -49,6 +117,9 @@ impl Default for ReleasesConfig {
             image_field: ImageField::default(),
             deploy_timeout_secs: default_deploy_timeout(),
             auto_deploy_prod: true,
+            markers: Vec::new(),
+            marker_retry_secs: default_marker_retry(),
+            marker_attempts: default_marker_attempts(),
         }
     }
 }
@@ -119,6 +190,20 @@ impl Config {
         crate::cluster::image_patch::validate_tag(&probe).map_err(|err| {
             format!("[releases] image_tag_template `{template}` does not make valid tags: {err}")
         })?;
+        super::unique("marker", self.releases.markers.iter().map(|m| &m.name))?;
+        for marker in &self.releases.markers {
+            if marker.url.is_none()
+                && marker.url_env.is_none()
+                && marker.kind != MarkerKind::NewRelic
+            {
+                return Err(format!("marker `{}` needs `url` or `url_env`", marker.name));
+            }
+        }
+        if self.releases.marker_retry_secs == 0 || self.releases.marker_attempts == 0 {
+            return Err(
+                "[releases] marker_retry_secs and marker_attempts must be at least 1".into(),
+            );
+        }
         if self.releases.max_webhook_bytes < 1024 || self.releases.deploy_timeout_secs == 0 {
             return Err(
                 "[releases] max_webhook_bytes must be at least 1024 and deploy_timeout_secs at least 1"
@@ -137,6 +222,12 @@ fn default_max_webhook_bytes() -> usize {
 }
 fn default_deploy_timeout() -> u64 {
     600
+}
+fn default_marker_retry() -> u64 {
+    10
+}
+fn default_marker_attempts() -> u32 {
+    8
 }
 fn default_true() -> bool {
     true

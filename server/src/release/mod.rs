@@ -19,6 +19,7 @@ mod counters;
 pub mod figures;
 pub mod github;
 mod hooks;
+mod markers;
 pub mod newest_wins;
 mod pipeline;
 mod updater;
@@ -90,6 +91,7 @@ impl Releases {
     pub fn spawn(self: &Arc<Self>) {
         watcher::spawn(Arc::clone(self));
         updater::spawn(Arc::clone(self));
+        markers::spawn(Arc::clone(self));
         let releases = Arc::clone(self);
         tokio::spawn(async move {
             releases.backfill().await;

@@ -11,6 +11,8 @@ use crate::clock::unix_now;
 
 /// Commits each service shows on the prod page.
 const COMMITS_SHOWN: u32 = 12;
+/// Failing deploy markers the prod page lists.
+const MARKER_PROBLEMS_SHOWN: u32 = 10;
 
 fn unavailable(err: crate::store::StoreError) -> BerthError {
     BerthError::Unavailable(err.to_string())
@@ -59,6 +61,11 @@ impl ReleaseViews for Releases {
             environment: prod.name.clone(),
             services,
             auto_deploy: self.config.releases.auto_deploy_prod,
+            marker_problems: self
+                .store
+                .marker_problems(MARKER_PROBLEMS_SHOWN)
+                .await
+                .map_err(unavailable)?,
         })
     }
 

@@ -85,12 +85,16 @@ impl Releases {
             return;
         }
         let deployed = outcome == ReleaseOutcome::Deployed;
-        self.index.add(&Release {
+        let ended = Release {
             finished_at: Some(now),
             outcome,
             lead_time_secs: release.committed_at.filter(|_| deployed).map(|c| now - c),
             ..release.clone()
-        });
+        };
+        self.index.add(&ended);
+        if deployed {
+            self.mark(&ended).await;
+        }
         let Ok(Some(commit)) = self
             .store
             .pipeline_commit(&release.service, &release.sha)

@@ -20,7 +20,7 @@ pub use audit::NewAuditEntry;
 pub use history::{
     EnvironmentChange, HistoryBatch, IndexedCommit, SandboxAction, SandboxChange, Store,
 };
-pub use releases::{BuildStored, NewRelease, ReleaseStore};
+pub use releases::{BuildStored, Marker, NewMarker, NewRelease, ReleaseStore};
 pub use sessions::SessionStore;
 pub use sqlite::SqliteStore;
 

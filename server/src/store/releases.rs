@@ -1,6 +1,6 @@
 //! Builds, the prod pipeline and release records: `ReleaseStore`.
 
-use app::model::{Build, PipelineCommit, Release, ReleaseOutcome, Stage};
+use app::model::{Build, MarkerProblem, PipelineCommit, Release, ReleaseOutcome, Stage};
 
 use super::StoreResult;
 
@@ -26,6 +26,25 @@ pub struct NewRelease {
     pub trigger: String,
     pub triggered_by: String,
     pub committed_at: Option<i64>,
+}
+
+/// A deploy marker to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMarker {
+    pub release_id: i64,
+    pub sink: String,
+    pub service: String,
+    pub image_tag: String,
+    pub payload: String,
+}
+
+/// A deploy marker due to be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub id: i64,
+    pub sink: String,
+    pub payload: String,
+    pub attempts: u32,
 }
 
 #[async_trait::async_trait]
@@ -93,4 +112,18 @@ pub trait ReleaseStore: Send + Sync + 'static {
     ) -> StoreResult<usize>;
     /// The newest releases of an environment (all services), newest first.
     async fn releases(&self, environment: &str, limit: u32) -> StoreResult<Vec<Release>>;
+    async fn enqueue_markers(&self, markers: &[NewMarker], at: i64) -> StoreResult<()>;
+    /// Pending markers whose time has come, oldest first.
+    async fn due_markers(&self, now: i64, limit: u32) -> StoreResult<Vec<Marker>>;
+    async fn marker_sent(&self, id: i64, at: i64) -> StoreResult<()>;
+    /// A failed attempt: tried again at `next_at`, or given up without one.
+    async fn marker_failed(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> StoreResult<()>;
+    /// Markers that failed at least once and were not sent since.
+    async fn marker_problems(&self, limit: u32) -> StoreResult<Vec<MarkerProblem>>;
 }

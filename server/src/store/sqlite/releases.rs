@@ -1,10 +1,14 @@
 //! `ReleaseStore` for `SqliteStore`.
 
-use app::model::{Build, BuildResult, PipelineCommit, Release, ReleaseOutcome, Stage};
+use app::model::{
+    Build, BuildResult, MarkerProblem, PipelineCommit, Release, ReleaseOutcome, Stage,
+};
 use sqlx::{sqlite::SqliteRow, Row};
 
 use super::SqliteStore;
-use crate::store::{BuildStored, NewRelease, ReleaseStore, StoreError, StoreResult};
+use crate::store::{
+    BuildStored, Marker, NewMarker, NewRelease, ReleaseStore, StoreError, StoreResult,
+};
 
 const BUILD_COLUMNS: &str = "service, branch, sha, image_tag, result, finished_at, reported_by";
 const COMMIT_COLUMNS: &str = "service, sha, position, author, message, committed_at, pushed_at, stage, stage_at, built_at, deploy_started_at, deploy_ended_at, image_tag, note";
@@ -367,6 +371,101 @@ impl ReleaseStore for SqliteStore {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(release_from).collect()
+    }
+
+    async fn enqueue_markers(&self, markers: &[NewMarker], at: i64) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await?;
+        for m in markers {
+            sqlx::query(
+                "INSERT INTO deploy_markers (release_id, sink, service, image_tag, payload, state, next_at, created_at)
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            )
+            .bind(m.release_id)
+            .bind(&m.sink)
+            .bind(&m.service)
+            .bind(&m.image_tag)
+            .bind(&m.payload)
+            .bind(at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn due_markers(&self, now: i64, limit: u32) -> StoreResult<Vec<Marker>> {
+        let rows = sqlx::query(
+            "SELECT id, sink, payload, attempts FROM deploy_markers
+             WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Marker {
+                id: r.get("id"),
+                sink: r.get("sink"),
+                payload: r.get("payload"),
+                attempts: r.get::<i64, _>("attempts") as u32,
+            })
+            .collect())
+    }
+
+    async fn marker_sent(&self, id: i64, at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE deploy_markers SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn marker_failed(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_at: Option<i64>,
+        error: &str,
+    ) -> StoreResult<()> {
+        let error: String = error.chars().take(300).collect();
+        sqlx::query(
+            "UPDATE deploy_markers SET state = ?, attempts = ?, next_at = COALESCE(?, next_at), last_error = ?
+             WHERE id = ?",
+        )
+        .bind(if next_at.is_some() { "pending" } else { "failed" })
+        .bind(i64::from(attempts))
+        .bind(next_at)
+        .bind(error)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn marker_problems(&self, limit: u32) -> StoreResult<Vec<MarkerProblem>> {
+        let rows = sqlx::query(
+            "SELECT sink, service, image_tag, attempts, last_error, state, next_at, created_at
+             FROM deploy_markers WHERE state != 'sent' AND attempts > 0
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| MarkerProblem {
+                sink: r.get("sink"),
+                service: r.get("service"),
+                image_tag: r.get("image_tag"),
+                attempts: r.get::<i64, _>("attempts") as u32,
+                error: r.get("last_error"),
+                next_at: (r.get::<&str, _>("state") == "pending").then(|| r.get("next_at")),
+                created_at: r.get("created_at"),
+            })
+            .collect())
     }
 }
 

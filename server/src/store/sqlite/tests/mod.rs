@@ -73,6 +73,7 @@ async fn connect_applies_every_migration_and_reopening_keeps_the_data() {
             "audit_log",
             "builds",
             "commits",
+            "deploy_markers",
             "environment_changes",
             "pipeline_commits",
             "releases",
