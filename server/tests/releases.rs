@@ -603,3 +603,39 @@ async fn each_prod_deploy_is_marked_and_a_failing_sink_is_retried_and_shown() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cell_waits_for_the_first_build_of_its_branch() {
+    let s = setup().await;
+    let drift = || async {
+        let body = s.server.json("/api/v1/environments").await;
+        let stg = body["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "stg-1")
+            .unwrap()
+            .clone();
+        stg["live"]["app-a"]["drift"].to_string()
+    };
+    // Nothing reports builds of app-a yet: nothing to wait for.
+    until("the cluster is read", || async { drift().await != "null" }).await;
+    assert!(!drift().await.contains("waiting"), "{}", drift().await);
+    // Once CI reports app-a's builds, Stg-1 (on `feature/x`) waits for one.
+    s.signed("workflow_run", "r-1", &run("main", C1, "success"))
+        .await;
+    until("Stg-1 waits for feature/x", || async {
+        drift()
+            .await
+            .contains("waiting for the first build of `feature/x`")
+    })
+    .await;
+    s.signed("workflow_run", "r-2", &run("feature/x", F1, "success"))
+        .await;
+    until("Stg-1 stops waiting", || async {
+        !drift().await.contains("waiting")
+    })
+    .await;
+    s.until_tag("Stg-1 runs it", "app-a-stg-1", "feature-x-f1f1f1f")
+        .await;
+}

@@ -1,6 +1,7 @@
 //! The read model: the last good snapshot of every GitOps repository,
 //! refreshed on an interval and on demand.
 
+mod built;
 mod live;
 mod publish;
 mod snapshot;
@@ -19,6 +20,7 @@ use crate::{
     config::{Config, EnvironmentConfig},
     store::Store,
 };
+pub use built::BuiltBranches;
 pub use live::{cluster_status, LiveView};
 pub use snapshot::{RepoParts, Snapshot};
 
@@ -43,6 +45,8 @@ pub struct ReadModel {
     git_changed: tokio::sync::Notify,
     /// Changes pushed to open pages.
     updates: tokio::sync::broadcast::Sender<Arc<LiveUpdate>>,
+    /// Branches with a green build (kept by the release engine).
+    pub built: BuiltBranches,
 }
 
 /// The shortest time between two fetches caused by pressing Refresh.
@@ -62,6 +66,7 @@ impl ReadModel {
             live_generation: std::sync::atomic::AtomicU64::new(0),
             git_changed: tokio::sync::Notify::new(),
             updates: tokio::sync::broadcast::channel(publish::BACKLOG).0,
+            built: BuiltBranches::default(),
         })
     }
 

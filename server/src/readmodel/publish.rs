@@ -90,7 +90,7 @@ impl ReadModel {
             }
         };
         let sandboxes = views::sandbox_commits(&self.config, &snapshot);
-        let next = LiveView::build(&self.config, live, overview, &sandboxes);
+        let next = LiveView::build(&self.config, live, overview, &sandboxes, &self.built);
         let mut update = self.live().diff(&next);
         // Only a changed live view is a new version (and empties the page
         // cache); git moving alone already did that through its refresh.

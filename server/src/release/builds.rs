@@ -150,6 +150,10 @@ impl Releases {
             detail,
         };
         self.audit(row, outcome, "").await;
+        // A cell waiting for this branch's first build stops waiting.
+        if green && self.read_model.built.record(&build.service, &build.branch) {
+            self.live.changed.notify_one();
+        }
         if stored != BuildStored::Unchanged {
             self.announce();
             let releases = Arc::clone(self);

@@ -94,6 +94,15 @@ impl Releases {
         markers::spawn(Arc::clone(self));
         let releases = Arc::clone(self);
         tokio::spawn(async move {
+            match releases.store.green_branches().await {
+                Ok(branches) => {
+                    for (service, branch) in branches {
+                        releases.read_model.built.record(&service, &branch);
+                    }
+                    releases.live.changed.notify_one();
+                }
+                Err(err) => tracing::error!(%err, "cannot read which branches were built"),
+            }
             releases.backfill().await;
             if let Some(prod) = releases.prod_environment() {
                 let started = std::time::Instant::now();

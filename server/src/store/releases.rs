@@ -99,6 +99,8 @@ pub trait ReleaseStore: Send + Sync + 'static {
         service: &str,
         environment: &str,
     ) -> StoreResult<Option<Release>>;
+    /// Every (service, branch) with a green build.
+    async fn green_branches(&self) -> StoreResult<Vec<(String, String)>>;
     /// A commit's newest green build.
     async fn green_build_of(&self, service: &str, sha: &str) -> StoreResult<Option<Build>>;
     /// Releases still deploying, oldest first.

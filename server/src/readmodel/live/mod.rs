@@ -9,10 +9,11 @@ mod status;
 use std::collections::HashMap;
 
 use app::model::{
-    CellUpdate, ClusterStatus, EnvironmentDetail, Freshness, LiveStatus, LiveUpdate, Overview,
-    SandboxLive, SandboxSummary, SandboxUpdate,
+    CellUpdate, ClusterStatus, EnvironmentDetail, EnvironmentKind, Freshness, LiveStatus,
+    LiveUpdate, Overview, SandboxLive, SandboxSummary, SandboxUpdate,
 };
 
+use super::BuiltBranches;
 use crate::{
     cluster::{ClusterState, Live},
     config::Config,
@@ -110,6 +111,7 @@ impl LiveView {
         live: &Live,
         overview: &Overview,
         sandboxes: &[(String, Option<i64>)],
+        built: &BuiltBranches,
     ) -> LiveView {
         let indexes: Vec<ClusterIndex> = live
             .clusters
@@ -150,10 +152,19 @@ impl LiveView {
                     branch: cell.branch.as_deref(),
                     image: images.get(row.service.as_str()).copied().flatten(),
                 };
-                let live = match known(index) {
+                let mut live = match known(index) {
                     true => status::status(&facts, &expect),
                     false => unknown(index, &name),
                 };
+                // Dev and Stg follow their branches' builds; prod follows
+                // the default branch's.
+                let follows = env.kind != EnvironmentKind::Prod;
+                if let Some(branch) = cell.branch.as_deref().filter(|_| follows) {
+                    if built.waiting(&row.service, branch) {
+                        live.drift
+                            .insert(0, format!("waiting for the first build of `{branch}`"));
+                    }
+                }
                 view.cells
                     .insert((env.name.clone(), row.service.clone()), live);
             }

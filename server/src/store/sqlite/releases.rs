@@ -315,6 +315,17 @@ impl ReleaseStore for SqliteStore {
         row.as_ref().map(release_from).transpose()
     }
 
+    async fn green_branches(&self) -> StoreResult<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT DISTINCT service, branch FROM builds WHERE result = 'success'")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("service"), r.get("branch")))
+            .collect())
+    }
+
     async fn green_build_of(&self, service: &str, sha: &str) -> StoreResult<Option<Build>> {
         let row = sqlx::query(&format!(
             "SELECT {BUILD_COLUMNS} FROM builds WHERE service = ? AND sha = ? AND result = 'success'
