@@ -248,6 +248,30 @@ impl Releases {
                 note: note.into(),
             });
         }
+        // The commits between the oldest and newest deployed ones that
+        // were never deployed: a newer one got there first.
+        let deployed = commits.iter().map(|c| c.position);
+        if let (Some(oldest), Some(newest)) = (deployed.clone().min(), deployed.max()) {
+            let line = self.first_parent_line(service).await.unwrap_or_default();
+            for (sha, on) in line {
+                let between = on.position > oldest && on.position < newest;
+                if between && !commits.iter().any(|c| c.sha == sha) {
+                    let mut commit = super::pipeline::pushed(
+                        &service.name,
+                        &sha,
+                        on.position,
+                        on.author,
+                        on.subject,
+                        on.at,
+                        on.at,
+                    );
+                    commit.stage = Stage::Superseded;
+                    commit.stage_at = on.at;
+                    commit.note = "a newer commit was deployed first".into();
+                    commits.push(commit);
+                }
+            }
+        }
         self.store.add_pipeline_commits(&commits).await?;
         Ok(past.len())
     }

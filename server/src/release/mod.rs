@@ -19,6 +19,7 @@ mod counters;
 pub mod figures;
 pub mod github;
 mod hooks;
+mod line;
 mod markers;
 pub mod newest_wins;
 mod pipeline;

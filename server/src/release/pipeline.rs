@@ -1,10 +1,12 @@
 //! Prod's pipeline per service: default-branch commits from pushes, their
 //! builds, and deploys decided by `newest_wins`.
 //!
-//! A commit's place in first-parent history comes from the order GitHub
-//! sends pushes in: each push of the default branch extends it. A green
-//! build of a commit Berth has not seen pushed waits for that push, since
-//! deploying a commit of unknown age could put an older one over a newer.
+//! A commit's place in first-parent history comes from the service's
+//! source repository when it has a `git_url` (`line.rs`); without one,
+//! from the order GitHub sends pushes in, each push of the default branch
+//! extending it. A green build of a commit whose place is unknown (not on
+//! the line, not pushed yet) waits, since deploying a commit of unknown
+//! age could put an older one over a newer.
 
 use app::model::{Build, BuildResult, EnvironmentKind, PipelineCommit, ReleaseOutcome, Stage};
 
@@ -22,18 +24,17 @@ impl Releases {
     /// pipeline, newest last; then releases any green build that was
     /// waiting for them.
     pub(super) async fn on_push(&self, service: &str, push: &Push) -> StoreResult<usize> {
+        let config = self.config.services.iter().find(|s| s.name == service);
+        let line = match config {
+            Some(config) => self.first_parent_line(config).await,
+            None => None,
+        };
         let _service = self.lock(service).await;
         let newest = self.store.pipeline(service, 1).await?;
         let mut position = newest.first().map_or(0, |c| c.position);
         let now = unix_now();
         let mut added = Vec::new();
-        // Commits a merge brought in were pushed before (to their branch)
-        // and are not on the first-parent line; the head always is.
-        let on_line = push
-            .commits
-            .iter()
-            .filter(|c| c.distinct || c.sha == push.after);
-        for commit in on_line {
+        for commit in &push.commits {
             if self
                 .store
                 .pipeline_commit(service, &commit.sha)
@@ -42,23 +43,34 @@ impl Releases {
             {
                 continue;
             }
-            position += 1;
-            added.push(PipelineCommit {
-                service: service.into(),
-                sha: commit.sha.clone(),
+            let (position, author, message, at) = match &line {
+                // A commit a merge brought in is not on the line.
+                Some(line) => match line.get(&commit.sha) {
+                    Some(on) => (on.position, on.author.clone(), on.subject.clone(), on.at),
+                    None => continue,
+                },
+                // Commits a merge brought in were pushed before (to their
+                // branch); the head always is on the line.
+                None if commit.distinct || commit.sha == push.after => {
+                    position += 1;
+                    (
+                        position,
+                        commit.author.clone(),
+                        commit.message.clone(),
+                        commit.at,
+                    )
+                }
+                None => continue,
+            };
+            added.push(pushed(
+                service,
+                &commit.sha,
                 position,
-                author: commit.author.clone(),
-                message: commit.message.clone(),
-                committed_at: commit.at,
-                pushed_at: now,
-                stage: Stage::Pushed,
-                stage_at: now,
-                built_at: None,
-                deploy_started_at: None,
-                deploy_ended_at: None,
-                image_tag: None,
-                note: String::new(),
-            });
+                author,
+                message,
+                at,
+                now,
+            ));
         }
         self.store.add_pipeline_commits(&added).await?;
         drop(_service);
@@ -71,6 +83,38 @@ impl Releases {
             }
         }
         Ok(added.len())
+    }
+
+    /// A commit the pipeline has not seen, from the default branch's line
+    /// in the source repository (a build reported without a push).
+    async fn commit_on_line(
+        &self,
+        service: &str,
+        sha: &str,
+    ) -> StoreResult<Option<PipelineCommit>> {
+        let Some(config) = self.config.services.iter().find(|s| s.name == service) else {
+            return Ok(None);
+        };
+        let Some(on) = self
+            .first_parent_line(config)
+            .await
+            .and_then(|mut line| line.remove(sha))
+        else {
+            return Ok(None);
+        };
+        let commit = pushed(
+            service,
+            sha,
+            on.position,
+            on.author,
+            on.subject,
+            on.at,
+            unix_now(),
+        );
+        self.store
+            .add_pipeline_commits(std::slice::from_ref(&commit))
+            .await?;
+        Ok(Some(commit))
     }
 
     /// A build of the commit started: it is building.
@@ -99,9 +143,15 @@ impl Releases {
     async fn decide(&self, build: &Build) -> StoreResult<()> {
         let service = build.service.as_str();
         let _service = self.lock(service).await;
-        let Some(commit) = self.store.pipeline_commit(service, &build.sha).await? else {
-            tracing::info!(service, sha = %build.sha, "a build of a commit not pushed yet waits for its push");
-            return Ok(());
+        let commit = match self.store.pipeline_commit(service, &build.sha).await? {
+            Some(commit) => commit,
+            None => match self.commit_on_line(service, &build.sha).await? {
+                Some(commit) => commit,
+                None => {
+                    tracing::info!(service, sha = %build.sha, "a build of a commit not pushed yet waits for its push");
+                    return Ok(());
+                }
+            },
         };
         let green = build.result == BuildResult::Success;
         let stage = after_build(commit.stage, green);
@@ -232,5 +282,33 @@ impl Releases {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// A commit just seen on the default branch.
+pub(super) fn pushed(
+    service: &str,
+    sha: &str,
+    position: i64,
+    author: String,
+    message: String,
+    committed_at: i64,
+    now: i64,
+) -> PipelineCommit {
+    PipelineCommit {
+        service: service.into(),
+        sha: sha.into(),
+        position,
+        author,
+        message,
+        committed_at,
+        pushed_at: now,
+        stage: Stage::Pushed,
+        stage_at: now,
+        built_at: None,
+        deploy_started_at: None,
+        deploy_ended_at: None,
+        image_tag: None,
+        note: String::new(),
     }
 }

@@ -157,10 +157,13 @@ impl LiveView {
                     false => unknown(index, &name),
                 };
                 // Dev and Stg follow their branches' builds; prod follows
-                // the default branch's.
+                // the default branch's. An image of the branch already
+                // running (built before Berth heard of builds) is no wait.
                 let follows = env.kind != EnvironmentKind::Prod;
                 if let Some(branch) = cell.branch.as_deref().filter(|_| follows) {
-                    if built.waiting(&row.service, branch) {
+                    if built.waiting(&row.service, branch)
+                        && !status::runs_branch(branch, &live.images)
+                    {
                         live.drift
                             .insert(0, format!("waiting for the first build of `{branch}`"));
                     }

@@ -232,6 +232,12 @@ fn built_from(tag: &str) -> Option<&str> {
     hex.then_some(slug)
 }
 
+/// Whether one of the running tags was built from `branch`.
+pub fn runs_branch(branch: &str, tags: &[String]) -> bool {
+    let slug = branch_slug(branch);
+    tags.iter().any(|t| built_from(t) == Some(slug.as_str()))
+}
+
 /// "The file says X but the image was built from Y", when the tags say so.
 fn branch_drift(branch: &str, tags: &[String]) -> Option<String> {
     let slug = branch_slug(branch);
