@@ -10,6 +10,9 @@ use crate::store::{
     BuildStored, Marker, NewMarker, NewRelease, ReleaseStore, StoreError, StoreResult,
 };
 
+/// How long a handled webhook delivery is remembered.
+const DELIVERIES_KEPT_SECS: i64 = 7 * 86_400;
+
 const BUILD_COLUMNS: &str = "service, branch, sha, image_tag, result, finished_at, reported_by";
 const COMMIT_COLUMNS: &str = "service, sha, position, author, message, committed_at, pushed_at, stage, stage_at, built_at, deploy_started_at, deploy_ended_at, image_tag, note";
 const RELEASE_COLUMNS: &str = "id, service, environment, sha, image_tag, started_at, finished_at, outcome, trigger_kind, triggered_by, committed_at";
@@ -150,6 +153,12 @@ impl ReleaseStore for SqliteStore {
         .bind(at)
         .execute(self.pool())
         .await?;
+        // GitHub redelivers within days; older ids need not be kept, so
+        // the table stays the size of a week of deliveries.
+        sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < ?")
+            .bind(at - DELIVERIES_KEPT_SECS)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -83,6 +83,12 @@ async fn a_delivery_is_recorded_once() {
     assert!(db.record_delivery("d1", "push", NOW).await.unwrap());
     assert!(!db.record_delivery("d1", "push", NOW).await.unwrap());
     assert!(db.delivery_seen("d1").await.unwrap());
+    // A week later it is forgotten, as GitHub no longer redelivers it.
+    db.record_delivery("d2", "push", NOW + 8 * 86_400)
+        .await
+        .unwrap();
+    assert!(!db.delivery_seen("d1").await.unwrap());
+    assert!(db.delivery_seen("d2").await.unwrap());
 }
 
 #[tokio::test]
