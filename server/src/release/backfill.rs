@@ -95,10 +95,22 @@ impl Releases {
             return;
         };
         let waited = tokio::time::Instant::now();
-        while cluster.state() != ClusterState::Live {
+        // Live, and Argo CD has made the prod Applications (a cluster that
+        // was just started may list none yet).
+        let names: Vec<String> = self
+            .config
+            .services
+            .iter()
+            .map(|s| self.config.application_name(prod, &s.name))
+            .collect();
+        let ready = || {
+            cluster.state() == ClusterState::Live
+                && names.iter().any(|n| cluster.application(n).is_some())
+        };
+        while !ready() {
             if waited.elapsed() > WAIT_FOR_CLUSTER {
                 tracing::info!(
-                    "the prod cluster is not live; its release history is read at the next start"
+                    "the prod cluster is not live or has no prod Applications; its release history is read at the next start"
                 );
                 return;
             }
