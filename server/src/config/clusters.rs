@@ -63,6 +63,13 @@ fn default_instance_label() -> String {
 const MAX_NAME: usize = 253;
 
 impl Config {
+    /// The environment that follows the default branches, if configured.
+    pub fn prod_environment(&self) -> Option<&EnvironmentConfig> {
+        self.environments
+            .iter()
+            .find(|e| e.kind == super::EnvironmentKind::Prod)
+    }
+
     /// The cluster an environment runs on: its own, or the first one.
     pub fn cluster_of(&self, env: &EnvironmentConfig) -> Option<&ClusterConfig> {
         self.named_cluster(env.cluster.as_deref())

@@ -83,18 +83,7 @@ pub fn spawn(config: &Config, berth: SocketAddr) {
 }
 
 async fn branch_heads(git: &Git) -> HashMap<String, String> {
-    let out = git
-        .run(&[
-            "for-each-ref",
-            "--format=%(refname:short) %(objectname)",
-            "refs/heads",
-        ])
-        .await
-        .unwrap_or_default();
-    out.lines()
-        .filter_map(|line| line.split_once(' '))
-        .map(|(branch, sha)| (branch.to_string(), sha.to_string()))
-        .collect()
+    git.branch_heads().await.unwrap_or_default()
 }
 
 /// One commit as a push lists it.

@@ -227,6 +227,19 @@ impl Git {
         self.rev_parse(&format!("refs/heads/{branch}")).await
     }
 
+    /// Branch name -> head commit, for every branch.
+    pub async fn branch_heads(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, GitError> {
+        let format = "--format=%(refname:lstrip=2) %(objectname)";
+        let out = self.run(&["for-each-ref", format, "refs/heads/"]).await?;
+        Ok(out
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(branch, sha)| (branch.to_string(), sha.to_string()))
+            .collect())
+    }
+
     pub async fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
         Ok(self
             .run(&[

@@ -2,7 +2,7 @@
 //! refreshed on an interval and on demand.
 
 mod built;
-mod live;
+pub(crate) mod live;
 mod publish;
 mod snapshot;
 mod template;

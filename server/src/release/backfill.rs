@@ -45,8 +45,7 @@ pub fn tag_in(source: &Value, field: &ImageField) -> Option<String> {
 
 /// The commit a `{branch_slug}-{sha}` tag was built from: its hex end.
 pub fn sha_in(tag: &str) -> Option<&str> {
-    let (_, sha) = tag.rsplit_once('-')?;
-    ((7..=40).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
+    crate::readmodel::live::status::split_tag(tag).map(|(_, sha)| sha)
 }
 
 fn time(text: Option<&String>) -> Option<i64> {
@@ -75,12 +74,7 @@ struct Commit {
 
 impl Releases {
     pub(super) async fn backfill(&self) {
-        let Some(prod) = self
-            .config
-            .environments
-            .iter()
-            .find(|e| e.kind == app::model::EnvironmentKind::Prod)
-        else {
+        let Some(prod) = self.config.prod_environment() else {
             return;
         };
         match self.store.count_releases(&prod.name).await {

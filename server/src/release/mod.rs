@@ -132,11 +132,7 @@ impl Releases {
 
     /// The name of the prod environment, if one is configured.
     pub fn prod_environment(&self) -> Option<String> {
-        self.config
-            .environments
-            .iter()
-            .find(|e| e.kind == app::model::EnvironmentKind::Prod)
-            .map(|e| e.name.clone())
+        self.config.prod_environment().map(|e| e.name.clone())
     }
 
     pub fn store(&self) -> &Arc<dyn ReleaseStore> {

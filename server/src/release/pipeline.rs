@@ -8,7 +8,7 @@
 //! the line, not pushed yet) waits, since deploying a commit of unknown
 //! age could put an older one over a newer.
 
-use app::model::{Build, BuildResult, EnvironmentKind, PipelineCommit, ReleaseOutcome, Stage};
+use app::model::{Build, BuildResult, PipelineCommit, ReleaseOutcome, Stage};
 
 use super::{
     github::Push,
@@ -230,19 +230,13 @@ impl Releases {
 
     pub(super) fn is_prod(&self, environment: &str) -> bool {
         self.config
-            .environments
-            .iter()
-            .any(|e| e.name == environment && e.kind == EnvironmentKind::Prod)
+            .prod_environment()
+            .is_some_and(|e| e.name == environment)
     }
 
     /// Starts the prod deploy: the image patch, recorded as a release.
     async fn deploy(&self, build: &Build, commit: &PipelineCommit) -> StoreResult<()> {
-        let Some(env) = self
-            .config
-            .environments
-            .iter()
-            .find(|e| e.kind == EnvironmentKind::Prod)
-        else {
+        let Some(env) = self.config.prod_environment() else {
             return Ok(());
         };
         let service = build.service.as_str();

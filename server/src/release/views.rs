@@ -23,9 +23,7 @@ impl ReleaseViews for Releases {
     async fn pipeline(&self) -> Result<ProdPipeline, BerthError> {
         let prod = self
             .config
-            .environments
-            .iter()
-            .find(|e| e.kind == app::model::EnvironmentKind::Prod)
+            .prod_environment()
             .ok_or_else(|| BerthError::NotFound("no prod environment is configured".into()))?;
         let detail = self.read_model.environment_mapping(prod)?;
         let mut services = Vec::with_capacity(self.config.services.len());

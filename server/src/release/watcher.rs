@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use app::model::{Release, ReleaseOutcome, Stage};
 
 use super::{newest_wins::after_deploy, Releases};
-use crate::{clock::unix_now, cluster::Application};
+use crate::{clock::unix_now, cluster::Application, readmodel::live::status::split_image};
 
 const CHECK_EVERY: Duration = Duration::from_millis(500);
 
@@ -16,12 +16,9 @@ const CHECK_EVERY: Duration = Duration::from_millis(500);
 pub(super) fn verdict(app: &Application, image: Option<&str>, tag: &str) -> Option<ReleaseOutcome> {
     let status = app.status.as_ref()?;
     let rendered = status.summary.as_ref().is_some_and(|s| {
-        s.images.iter().any(|i| {
-            let i = i.split('@').next().unwrap_or(i);
-            match i.rsplit_once(':') {
-                Some((repo, t)) => t == tag && image.is_none_or(|r| r == repo),
-                None => false,
-            }
+        s.images.iter().any(|i| match split_image(i) {
+            (repo, Some(t)) => t == tag && image.is_none_or(|r| r == repo),
+            _ => false,
         })
     });
     if !rendered {

@@ -56,15 +56,13 @@ async fn pick_branch(source: &Source, dice: &mut Rng) -> String {
     if dice.below(4) != 0 {
         return default;
     }
-    let out = source
-        .git
-        .run(&["for-each-ref", "--format=%(refname:short)", "refs/heads"])
-        .await
-        .unwrap_or_default();
-    let others: Vec<&str> = out
-        .lines()
-        .filter(|b| *b != default && !b.starts_with("spike-"))
+    let heads = source.git.branch_heads().await.unwrap_or_default();
+    let mut others: Vec<&String> = heads
+        .keys()
+        .filter(|b| **b != default && !b.starts_with("spike-"))
         .collect();
+    // The same story on every start: not the hash map's order.
+    others.sort();
     match others.len() {
         0 => default,
         n => others[dice.below(n)].to_string(),

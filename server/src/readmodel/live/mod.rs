@@ -4,7 +4,7 @@
 //! open pages receive only what changed.
 
 mod index;
-mod status;
+pub(crate) mod status;
 
 use std::collections::HashMap;
 

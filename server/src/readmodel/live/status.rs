@@ -190,7 +190,7 @@ fn or_unknown(text: &str) -> String {
 }
 
 /// The tag of an image reference, if it has one (`repo:tag`, not a digest).
-fn split_image(image: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_image(image: &str) -> (&str, Option<&str>) {
     let image = image.split('@').next().unwrap_or(image);
     match image.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
@@ -227,9 +227,14 @@ fn running_tags(
 
 /// The branch slug a `{branch_slug}-{sha}` tag was built from.
 fn built_from(tag: &str) -> Option<&str> {
+    split_tag(tag).map(|(slug, _)| slug)
+}
+
+/// A `{branch_slug}-{sha}` tag's two parts, when it ends in a hex sha.
+pub(crate) fn split_tag(tag: &str) -> Option<(&str, &str)> {
     let (slug, sha) = tag.rsplit_once('-')?;
     let hex = sha.len() >= 7 && sha.len() <= 40 && sha.bytes().all(|b| b.is_ascii_hexdigit());
-    hex.then_some(slug)
+    hex.then_some((slug, sha))
 }
 
 /// Whether one of the running tags was built from `branch`.

@@ -288,14 +288,8 @@ impl Reader {
         let config = self.config.services.iter().find(|s| s.name == service)?;
         let url = config.git_url.as_ref()?;
         let git = self.git(url, &config.credentials);
-        let format = "--format=%(refname:lstrip=2) %(objectname)";
-        match git.run(&["for-each-ref", format, "refs/heads/"]).await {
-            Ok(out) => Some(
-                out.lines()
-                    .filter_map(|line| line.split_once(' '))
-                    .map(|(branch, sha)| (branch.to_string(), sha.to_string()))
-                    .collect(),
-            ),
+        match git.branch_heads().await {
+            Ok(heads) => Some(heads),
             Err(err) => {
                 self.failed(&format!("source of {service}"), err.to_string());
                 None
