@@ -27,6 +27,9 @@ pub enum BerthError {
     /// The repository changed in a way that makes the request impossible.
     #[error("{0}")]
     Conflict(String),
+    /// A lock or a freeze holds what the request would change.
+    #[error("{0}")]
+    Held(String),
 }
 
 impl BerthError {
@@ -39,6 +42,7 @@ impl BerthError {
             BerthError::Unauthenticated(_) => 401,
             BerthError::Forbidden(_) => 403,
             BerthError::Conflict(_) => 409,
+            BerthError::Held(_) => 423,
         }
     }
 }

@@ -50,6 +50,7 @@ mod tests {
                     is_default: false,
                     last_change: None,
                     live: None,
+                    held: None,
                 })
                 .collect(),
         }

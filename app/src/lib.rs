@@ -24,8 +24,8 @@ use leptos_router::{
 use api::Session;
 use components::ViewerBar;
 use pages::{
-    AuditRoute, DeleteSandboxRoute, EnvironmentRoute, LoginRoute, NewSandboxRoute, NotFound,
-    OverviewPage, ProdRoute, PromoteRoute, ReleasesRoute, SandboxRoute, SandboxesRoute,
+    AuditRoute, DeleteSandboxRoute, EnvironmentRoute, LocksRoute, LoginRoute, NewSandboxRoute,
+    NotFound, OverviewPage, ProdRoute, PromoteRoute, ReleasesRoute, SandboxRoute, SandboxesRoute,
     TokensRoute,
 };
 
@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <A href="/promote">"Promote"</A>
                     <A href="/prod">"Prod"</A>
                     <A href="/releases">"Releases"</A>
+                    <A href="/locks">"Locks"</A>
                     <A href="/audit">"Audit"</A>
                 </nav>
                 <ViewerBar/>
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/promote") view={Lazy::<PromoteRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/prod") view={Lazy::<ProdRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/releases") view={Lazy::<ReleasesRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/locks") view={Lazy::<LocksRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr/>

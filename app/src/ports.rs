@@ -15,6 +15,8 @@ pub trait Dashboard: Send + Sync + 'static {
     async fn sandbox(&self, name: &str) -> Result<SandboxDetail, BerthError>;
     /// Fetches the GitOps repositories now instead of at the next interval.
     async fn refresh(&self) -> Result<Freshness, BerthError>;
+    /// Every environment's locks, freezes and broken glass.
+    async fn sharing(&self) -> Result<SharingBoard, BerthError>;
 }
 
 pub type DashboardHandle = Arc<dyn Dashboard>;
@@ -43,12 +45,18 @@ pub trait Operations: Send + Sync + 'static {
         requested: Vec<(String, String)>,
         refresh_branches: bool,
     ) -> Result<PromotionPlan, BerthError>;
+    /// `break_glass`: an admin's reason to write through a lock or a freeze.
     async fn promote(
         &self,
         request: &Parts,
         environment: &str,
         changes: Vec<(String, String)>,
+        break_glass: Option<String>,
     ) -> Result<CommitResult, BerthError>;
+    async fn lock(&self, request: &Parts, form: LockForm) -> Result<Lock, BerthError>;
+    async fn lift_lock(&self, request: &Parts, id: i64) -> Result<Lock, BerthError>;
+    async fn freeze(&self, request: &Parts, form: FreezeForm) -> Result<Freeze, BerthError>;
+    async fn lift_freeze(&self, request: &Parts, id: i64) -> Result<(), BerthError>;
     async fn preview_create_sandbox(
         &self,
         request: &Parts,

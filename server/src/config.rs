@@ -17,11 +17,13 @@ use serde::{Deserialize, Serialize};
 
 mod clusters;
 mod releases;
+mod sharing;
 
 pub use crate::auth::config::AuthConfig;
 use crate::gitops::sandbox_edit::KeyPolicy;
 pub use clusters::ClusterConfig;
 pub use releases::{MarkerConfig, MarkerKind, ReleasesConfig, WEBHOOK_SECRET_ENV};
+pub use sharing::SharingConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,6 +88,9 @@ pub struct Config {
     /// Builds in, releases out.
     #[serde(default)]
     pub releases: ReleasesConfig,
+    /// Locks and freeze windows.
+    #[serde(default)]
+    pub sharing: SharingConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -434,7 +439,8 @@ impl Config {
             return Err("git_timeout_secs must be at least 1".into());
         }
         self.check_clusters()?;
-        self.check_releases()
+        self.check_releases()?;
+        self.check_sharing()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod gitops;
 pub mod http;
 pub mod readmodel;
 pub mod release;
+pub mod sharing;
 pub mod startup;
 pub mod state;
 pub mod store;

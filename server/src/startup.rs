@@ -11,8 +11,9 @@ use crate::{
     error::{Error, Result},
     readmodel::ReadModel,
     release::Releases,
+    sharing::Sharing,
     state::AppState,
-    store::{AccessStore, ReleaseStore, SqliteStore, Store},
+    store::{AccessStore, ReleaseStore, SharingStore, SqliteStore, Store},
 };
 
 fn leptos_options(config: &Config) -> LeptosOptions {
@@ -69,7 +70,8 @@ pub async fn build_state(config: Config) -> Result<AppState> {
     let sqlite = Arc::new(SqliteStore::connect(&url).await?);
     let store: Arc<dyn Store> = sqlite.clone();
     let access: Arc<dyn AccessStore> = sqlite.clone();
-    let release_store: Arc<dyn ReleaseStore> = sqlite;
+    let release_store: Arc<dyn ReleaseStore> = sqlite.clone();
+    let sharing_store: Arc<dyn SharingStore> = sqlite;
     let key_file = config
         .auth
         .session_key_file
@@ -83,11 +85,20 @@ pub async fn build_state(config: Config) -> Result<AppState> {
         key,
         Arc::clone(&access),
     ));
+    let sharing = Sharing::new(
+        Arc::clone(&config),
+        sharing_store,
+        Arc::clone(&access),
+        Arc::clone(&read_model),
+    );
+    sharing.reread().await;
+    sharing.spawn();
     let actions = Arc::new(Actions::new(
         Arc::clone(&config),
         Arc::clone(&gatekeeper),
         Arc::clone(&read_model),
         Arc::clone(&access),
+        Arc::clone(&sharing),
     ));
     // Watches start now and keep retrying on their own; an unreachable
     // cluster never stops Berth from serving what git says.
@@ -99,6 +110,7 @@ pub async fn build_state(config: Config) -> Result<AppState> {
         access,
         Arc::clone(&live),
         Arc::clone(&read_model),
+        sharing,
     );
     releases.spawn();
     Ok(AppState {

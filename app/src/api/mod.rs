@@ -10,6 +10,7 @@ mod releases;
 mod sandbox_writes;
 mod sandboxes;
 mod session;
+mod sharing;
 mod tokens;
 
 pub use audit::*;
@@ -21,6 +22,7 @@ pub use releases::*;
 pub use sandbox_writes::*;
 pub use sandboxes::*;
 pub use session::*;
+pub use sharing::*;
 pub use tokens::*;
 
 /// A refused request answers with its own status (400, 403, 409, ...), not

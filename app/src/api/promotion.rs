@@ -23,13 +23,18 @@ pub async fn get_promotion_plan(
 }
 
 /// Commits the promotion and shows the overview with the new grid.
+/// `break_glass`: an admin's reason to write through a lock or a freeze.
 #[server(endpoint = "promote")]
-pub async fn promote(environment: String, changes: String) -> Result<(), BerthError> {
+pub async fn promote(
+    environment: String,
+    changes: String,
+    #[server(default)] break_glass: Option<String>,
+) -> Result<(), BerthError> {
     let request = crate::ports::request_parts().await?;
     let operations = crate::ports::operations()?;
     let result = super::with_status(
         operations
-            .promote(&request, &environment, parse_pairs(&changes))
+            .promote(&request, &environment, parse_pairs(&changes), break_glass)
             .await,
     )?;
     let target = match result.commit {

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::ChangeLine;
+use super::{ChangeLine, HoldBanner};
 use crate::{
     format::ago,
     model::{EnvironmentKind, EnvironmentSummary, SandboxLane},
@@ -26,8 +26,9 @@ pub fn EnvLane(
         _ => format!("{} off their default branch", summary.off_default),
     };
     let problems = summary.problems.len();
+    let held = summary.holds.held();
     view! {
-        <section class=format!("lane lane-{kind}") data-env=summary.name.clone()>
+        <section class=format!("lane lane-{kind}") class:held=held data-env=summary.name.clone()>
             <h3>
                 <A href=format!("/env/{}", summary.name)>{summary.title}</A>
             </h3>
@@ -57,6 +58,7 @@ pub fn EnvLane(
             {(problems > 0)
                 .then(|| view! { <p class="lane-problems">{format!("{problems} problem(s) in {}", summary.file.unwrap_or_default())}</p> })}
             <LiveProblems count=live_problems/>
+            <HoldBanner holds=summary.holds now/>
         </section>
     }
 }

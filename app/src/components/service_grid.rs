@@ -71,6 +71,10 @@ pub fn ServiceGrid(
                         (false, true) => "cell default",
                         (false, false) => "cell",
                     };
+                    let held = cell.held.clone().map(|words| {
+                        let title = words.clone();
+                        view! { <span class="cell-held" title=title>{words}</span> }
+                    });
                     let toggle = if lit { None } else { Some(branch.as_str()) };
                     let href = overview_href(&service_filter, &branch_filter, toggle);
                     let dev = shortcuts.dev.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
@@ -90,7 +94,7 @@ pub fn ServiceGrid(
                         view! { <div class="cell-actions">{items}</div> }
                     });
                     view! {
-                        <td class=class data-env=cell.environment data-branch=branch.clone()>
+                        <td class=class class:held=cell.held.is_some() data-env=cell.environment data-branch=branch.clone()>
                             <a class="branch" href=href title="Show where this branch runs">
                                 {branch.clone()}
                             </a>
@@ -107,6 +111,7 @@ pub fn ServiceGrid(
                                 <ChangeLine change=cell.last_change now/>
                             </div>
                             {live}
+                            {held}
                             {links}
                         </td>
                     }

@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 mod figures;
 mod live;
 mod releases;
+mod sharing;
 mod writes;
 pub use figures::*;
 pub use live::*;
 pub use releases::*;
+pub use sharing::*;
 pub use writes::*;
 
 /// What every page shows at the top: how fresh the data is.
@@ -80,6 +82,9 @@ pub struct EnvironmentSummary {
     pub problems: Vec<FileProblem>,
     /// Cells of this environment whose live state is a problem.
     pub live_problems: usize,
+    /// Locks, freezes and broken glass: what stops a write here now.
+    #[serde(default)]
+    pub holds: EnvironmentHolds,
 }
 
 /// One service in one environment.
@@ -92,6 +97,10 @@ pub struct Cell {
     pub last_change: Option<CommitSummary>,
     /// None when no cluster is configured for the environment.
     pub live: Option<LiveStatus>,
+    /// What holds this cell now ("locked by quinn: release tests",
+    /// "frozen: weekend"), so a green cell is never read as "go".
+    #[serde(default)]
+    pub held: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

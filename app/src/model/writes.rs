@@ -100,6 +100,15 @@ pub struct PromotionPlan {
     /// The diff of the requested change, or the problems that stop it.
     pub preview: Option<CommitPreview>,
     pub problems: Vec<String>,
+    /// Locks and freezes on the environment now.
+    #[serde(default)]
+    pub holds: super::EnvironmentHolds,
+    /// Whether this person may write through them, with a reason.
+    #[serde(default)]
+    pub may_break_glass: bool,
+    /// When the plan was made (unix seconds), for "until … (in 2 h)".
+    #[serde(default)]
+    pub now: i64,
 }
 
 /// What a person did through Berth: the `Berth-Action` trailer of its
@@ -119,6 +128,14 @@ pub enum AuditAction {
     ReportBuild,
     /// Berth set an Application's image tag to a build's.
     SetImage,
+    /// An environment (or a service in it) was locked.
+    Lock,
+    LiftLock,
+    /// A freeze window was set.
+    Freeze,
+    LiftFreeze,
+    /// An admin let a write through a lock or a freeze.
+    BreakGlass,
 }
 
 impl AuditAction {
@@ -132,7 +149,7 @@ impl AuditAction {
         }
     }
 
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::Promote,
         AuditAction::PromoteProject,
         AuditAction::CreateSandbox,
@@ -140,6 +157,11 @@ impl AuditAction {
         AuditAction::Request,
         AuditAction::ReportBuild,
         AuditAction::SetImage,
+        AuditAction::Lock,
+        AuditAction::LiftLock,
+        AuditAction::Freeze,
+        AuditAction::LiftFreeze,
+        AuditAction::BreakGlass,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -151,6 +173,11 @@ impl AuditAction {
             AuditAction::Request => "request",
             AuditAction::ReportBuild => "report-build",
             AuditAction::SetImage => "set-image",
+            AuditAction::Lock => "lock",
+            AuditAction::LiftLock => "lift-lock",
+            AuditAction::Freeze => "freeze",
+            AuditAction::LiftFreeze => "lift-freeze",
+            AuditAction::BreakGlass => "break-glass",
         }
     }
 }

@@ -3,6 +3,7 @@
 mod audit_page;
 mod delete_sandbox_page;
 mod environment_page;
+mod locks_page;
 mod login_page;
 mod new_sandbox_page;
 mod not_found;
@@ -45,6 +46,7 @@ macro_rules! lazy_page {
 lazy_page!(AuditRoute, audit_page::AuditPage);
 lazy_page!(DeleteSandboxRoute, delete_sandbox_page::DeleteSandboxPage);
 lazy_page!(EnvironmentRoute, environment_page::EnvironmentPage);
+lazy_page!(LocksRoute, locks_page::LocksPage);
 lazy_page!(LoginRoute, login_page::LoginPage);
 lazy_page!(NewSandboxRoute, new_sandbox_page::NewSandboxPage);
 lazy_page!(ProdRoute, prod_page::ProdPage);

@@ -4,8 +4,8 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
     api::{format_pairs, get_promotion_plan, Promote},
-    components::{DiffView, ErrorBox, Loaded},
-    model::PromotionPlan,
+    components::{DiffView, ErrorBox, HoldBanner, Loaded},
+    model::{EnvironmentHolds, PromotionPlan},
 };
 
 /// Query key of a service's requested branch: `svc.app-a=feature-x`.
@@ -82,7 +82,10 @@ fn PlanForm(plan: PromotionPlan) -> impl IntoView {
         .collect_view();
     let changes = plan.changes.clone();
     let problems = plan.problems.clone();
+    let holds = plan.holds.clone();
+    let may_break_glass = plan.may_break_glass;
     view! {
+        <HoldBanner holds=plan.holds.clone() now=plan.now/>
         <Form method="GET" action="/promote" attr:class="promotion">
             <label>
                 "Environment "
@@ -112,20 +115,54 @@ fn PlanForm(plan: PromotionPlan) -> impl IntoView {
             let unchanged = preview.unchanged.is_some();
             view! {
                 <DiffView preview/>
-                {(!unchanged).then(|| view! { <ConfirmPromotion environment=environment.clone() changes=changes.clone()/> })}
+                {(!unchanged).then(|| view! {
+                    <ConfirmPromotion
+                        environment=environment.clone()
+                        changes=changes.clone()
+                        holds=holds.clone()
+                        may_break_glass
+                    />
+                })}
             }
         })}
     }
 }
 
+/// The commit button. While a lock or freeze holds a changed service, it
+/// says so; an admin gets a reason field to break the glass, anyone else
+/// may still try and reads the refusal.
 #[component]
-fn ConfirmPromotion(environment: String, changes: Vec<(String, String)>) -> impl IntoView {
+fn ConfirmPromotion(
+    environment: String,
+    changes: Vec<(String, String)>,
+    holds: EnvironmentHolds,
+    may_break_glass: bool,
+) -> impl IntoView {
     let promote = ServerAction::<Promote>::new();
+    let held = holds.whole()
+        || changes
+            .iter()
+            .any(|(s, _)| holds.locks_of(s).next().is_some());
+    let glass = (held && may_break_glass).then(|| {
+        view! {
+            <label class="break-glass">
+                "Break the glass — why this cannot wait: "
+                <input type="text" name="break_glass" required maxlength="300" placeholder="e.g. hotfix for incident 4711"/>
+            </label>
+        }
+    });
+    let label = if held && may_break_glass {
+        "Break the glass and commit"
+    } else {
+        "Commit and push"
+    };
     view! {
         <ActionForm action=promote attr:class="confirm">
             <input type="hidden" name="environment" value=environment/>
             <input type="hidden" name="changes" value=format_pairs(&changes)/>
-            <button type="submit" class="primary">"Commit and push"</button>
+            {held.then(|| view! { <p class="hold-warning">"This environment is held: the commit will be refused unless the glass is broken."</p> })}
+            {glass}
+            <button type="submit" class="primary">{label}</button>
         </ActionForm>
         {move || promote.value().get().and_then(Result::err).map(|error| view! { <ErrorBox error/> })}
     }

@@ -131,7 +131,7 @@ impl Actions {
 }
 
 /// A row for an identified person's action.
-pub(super) fn entry(
+pub(crate) fn entry(
     who: &Identity,
     action: AuditAction,
     target: &str,
@@ -154,7 +154,7 @@ pub(super) fn entry(
 }
 
 /// Stores a row; the id, or `None` (logged) when the database failed.
-pub(super) async fn record(store: &dyn AccessStore, entry: NewAuditEntry) -> Option<i64> {
+pub(crate) async fn record(store: &dyn AccessStore, entry: NewAuditEntry) -> Option<i64> {
     match store.record_audit(entry, unix_now()).await {
         Ok(id) => Some(id),
         Err(err) => {

@@ -4,7 +4,7 @@
 //! through the one writer of its repository, and lands in the audit log
 //! whatever the outcome.
 
-mod audit;
+pub(crate) mod audit;
 pub mod branches;
 mod operations;
 mod plan;
@@ -20,8 +20,9 @@ use app::{
 use crate::{
     auth::{Gatekeeper, Identity},
     config::Config,
-    gitops::writer::{Author, Outcome, WriteError, Writer},
+    gitops::writer::{Author, Gate, Open, Outcome, WriteError, Writer},
     readmodel::ReadModel,
+    sharing::{Sharing, WriteGate},
     store::AccessStore,
 };
 pub use audit::Attempt;
@@ -36,6 +37,8 @@ pub struct Actions {
     pub read_model: Arc<ReadModel>,
     pub store: Arc<dyn AccessStore>,
     pub branches: BranchCache,
+    /// Locks and freezes, asked in the writer's queue before each commit.
+    pub sharing: Arc<Sharing>,
     refusals: RefusalLimiter,
 }
 
@@ -45,8 +48,10 @@ impl Actions {
         gatekeeper: Arc<Gatekeeper>,
         read_model: Arc<ReadModel>,
         store: Arc<dyn AccessStore>,
+        sharing: Arc<Sharing>,
     ) -> Actions {
         Actions {
+            sharing,
             writer: Arc::new(Writer::new(&config)),
             branches: BranchCache::new(config.git_timeout()),
             config,
@@ -88,6 +93,7 @@ impl Actions {
         target: &str,
         detail: String,
         planned: Result<Planned, BerthError>,
+        gate: Box<dyn Gate>,
     ) -> Result<CommitResult, BerthError> {
         let planned = match planned {
             Ok(planned) => planned,
@@ -116,6 +122,7 @@ impl Actions {
             action,
             detail,
             planned,
+            gate,
         };
         tokio::spawn(job.run()).await.unwrap_or_else(|err| {
             tracing::error!(%err, actor = %who.user, action = action.as_str(), "a write task stopped");
@@ -127,15 +134,40 @@ impl Actions {
 
     // The actions, each as preview + commit.
 
+    /// Points services of an environment at branches. With
+    /// `break_glass` (an admin's reason), it goes through a lock or a
+    /// freeze; the broken glass is recorded on the lane and in the log.
     pub async fn promote(
         &self,
         who: &Identity,
         environment: &str,
         changes: &[(String, String)],
+        break_glass: Option<&str>,
     ) -> Result<CommitResult, BerthError> {
-        let planned = self.plan_promotion(who, environment, changes).await;
         let action = AuditAction::promotion(changes.len());
-        self.commit(who, action, environment, describe_changes(changes), planned)
+        let detail = describe_changes(changes);
+        let planned = match break_glass_reason(who, break_glass) {
+            Ok(reason) => self
+                .plan_promotion(who, environment, changes)
+                .await
+                .map(|planned| (planned, reason)),
+            Err(err) => Err(err),
+        };
+        let (planned, gate) = match planned {
+            Ok((planned, break_glass)) => {
+                let gate = WriteGate {
+                    sharing: Arc::clone(&self.sharing),
+                    who: who.clone(),
+                    environment: environment.to_string(),
+                    services: changes.iter().map(|(s, _)| s.clone()).collect(),
+                    what: format!("promote {detail}"),
+                    break_glass,
+                };
+                (Ok(planned), Box::new(gate) as Box<dyn Gate>)
+            }
+            Err(err) => (Err(err), Box::new(Open) as Box<dyn Gate>),
+        };
+        self.commit(who, action, environment, detail, planned, gate)
             .await
     }
 
@@ -158,12 +190,14 @@ impl Actions {
         let planned = self.plan_create_sandbox(who, name, keys);
         let keys_count = keys.lines().filter(|l| !l.trim().is_empty()).count();
         let detail = format!("{keys_count} SSH key(s)");
+        // A sandbox is its owner's: no environment lock holds it.
         self.commit(
             who,
             AuditAction::CreateSandbox,
             &format!("sandbox/{}", name.trim()),
             detail,
             planned,
+            Box::new(Open),
         )
         .await
     }
@@ -190,6 +224,7 @@ impl Actions {
             &format!("sandbox/{name}"),
             String::new(),
             planned,
+            Box::new(Open),
         )
         .await
     }
@@ -204,6 +239,7 @@ struct WriteJob {
     action: AuditAction,
     detail: String,
     planned: Planned,
+    gate: Box<dyn Gate>,
 }
 
 impl WriteJob {
@@ -216,6 +252,7 @@ impl WriteJob {
             action,
             detail,
             planned,
+            gate,
         } = self;
         let store = store.as_ref();
         let row = |outcome: AuditOutcome, message: &str, commit: Option<String>| {
@@ -233,7 +270,12 @@ impl WriteJob {
         // says who started what.
         let id = audit::record(store, row(AuditOutcome::Accepted, "", None)).await;
         let outcome = writer
-            .write(&planned.repository, &planned.change, &Actions::author(&who))
+            .write(
+                &planned.repository,
+                &planned.change,
+                &Actions::author(&who),
+                gate.as_ref(),
+            )
             .await;
         match outcome {
             Ok(Outcome::Committed { sha, attempts, .. }) => {
@@ -260,7 +302,9 @@ impl WriteJob {
             }
             Err(err) => {
                 let outcome = match err {
-                    WriteError::Invalid(_) | WriteError::Conflict(_) => AuditOutcome::Refused,
+                    WriteError::Invalid(_) | WriteError::Conflict(_) | WriteError::Held(_) => {
+                        AuditOutcome::Refused
+                    }
                     WriteError::Failed(_) => AuditOutcome::Failed,
                 };
                 let err = write_error(err);
@@ -269,6 +313,30 @@ impl WriteJob {
             }
         }
     }
+}
+
+/// An admin's reason to write through a lock or a freeze: one line, said
+/// in words. Anyone else asking is refused before anything is planned.
+fn break_glass_reason(who: &Identity, reason: Option<&str>) -> Result<Option<String>, BerthError> {
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if who.role != app::model::Role::Admin {
+        return Err(BerthError::Forbidden(format!(
+            "only an admin may break the glass; {} is {}",
+            who.user,
+            who.role.as_str()
+        )));
+    }
+    if reason.chars().count() > crate::sharing::MAX_REASON_CHARS
+        || reason.chars().any(char::is_control)
+    {
+        return Err(BerthError::Invalid(format!(
+            "the reason for breaking the glass must be one line of at most {} characters",
+            crate::sharing::MAX_REASON_CHARS
+        )));
+    }
+    Ok(Some(reason.to_string()))
 }
 
 fn describe_changes(changes: &[(String, String)]) -> String {
@@ -286,5 +354,6 @@ fn write_error(err: WriteError) -> BerthError {
         WriteError::Invalid(why) => BerthError::Invalid(why),
         WriteError::Conflict(why) => BerthError::Conflict(why),
         WriteError::Failed(why) => BerthError::Unavailable(why),
+        WriteError::Held(why) => BerthError::Held(why),
     }
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use app::{
     error::BerthError,
     model::{
-        ApiToken, AuditEntry, AuditQuery, CommitPreview, CommitResult, PromotionPlan, PromotionRow,
-        Viewer,
+        ApiToken, AuditEntry, AuditQuery, CommitPreview, CommitResult, Freeze, FreezeForm, Lock,
+        LockForm, PromotionPlan, PromotionRow, Role, Viewer,
     },
     ports::Operations,
 };
@@ -177,6 +177,9 @@ impl Operations for Actions {
                     changes: Vec::new(),
                     preview: None,
                     problems: problems.into_iter().collect(),
+                    holds: self.read_model.holds.of(environment),
+                    may_break_glass: who.role == Role::Admin,
+                    now: crate::clock::unix_now(),
                 });
             }
         };
@@ -199,6 +202,9 @@ impl Operations for Actions {
             changes,
             preview,
             problems,
+            holds: self.read_model.holds.of(environment),
+            may_break_glass: who.role == Role::Admin,
+            now: crate::clock::unix_now(),
         })
     }
 
@@ -207,9 +213,30 @@ impl Operations for Actions {
         request: &Parts,
         environment: &str,
         changes: Vec<(String, String)>,
+        break_glass: Option<String>,
     ) -> Result<CommitResult, BerthError> {
         let who = self.require_writer(request).await?;
-        Actions::promote(self, &who, environment, &changes).await
+        Actions::promote(self, &who, environment, &changes, break_glass.as_deref()).await
+    }
+
+    async fn lock(&self, request: &Parts, form: LockForm) -> Result<Lock, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.lock(&who, &form).await
+    }
+
+    async fn lift_lock(&self, request: &Parts, id: i64) -> Result<Lock, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.lift_lock(&who, id).await
+    }
+
+    async fn freeze(&self, request: &Parts, form: FreezeForm) -> Result<Freeze, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.freeze(&who, &form).await
+    }
+
+    async fn lift_freeze(&self, request: &Parts, id: i64) -> Result<(), BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.lift_freeze(&who, id).await
     }
 
     async fn preview_create_sandbox(

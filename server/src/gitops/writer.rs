@@ -71,6 +71,27 @@ pub enum WriteError {
     /// git or the remote failed; git's own output is in the log.
     #[error("{0}")]
     Failed(String),
+    /// A lock or a freeze holds what the edit would change.
+    #[error("{0}")]
+    Held(String),
+}
+
+/// A rule that must hold at the moment of the commit (no lock, no freeze),
+/// checked in the writer's queue just before the edit is applied: no
+/// write can slip between the check and its commit.
+#[async_trait::async_trait]
+pub trait Gate: Send + Sync {
+    async fn check(&self) -> Result<(), WriteError>;
+}
+
+/// For what no lock or freeze can hold (a person's sandbox).
+pub struct Open;
+
+#[async_trait::async_trait]
+impl Gate for Open {
+    async fn check(&self) -> Result<(), WriteError> {
+        Ok(())
+    }
 }
 
 impl From<EditError> for WriteError {
@@ -126,15 +147,19 @@ impl Writer {
         branch.preview(change, message(change, author)).await
     }
 
-    /// Waits for its turn, then applies, commits and pushes `change`.
+    /// Waits for its turn, asks `gate`, then applies, commits and pushes
+    /// `change`.
     pub async fn write(
         &self,
         repository: &str,
         change: &FileEdit,
         author: &Author,
+        gate: &dyn Gate,
     ) -> Result<Outcome, WriteError> {
         let branch = self.branch(repository)?;
-        branch.write(change, &message(change, author), author).await
+        branch
+            .write(change, &message(change, author), author, gate)
+            .await
     }
 }
 

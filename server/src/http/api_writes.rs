@@ -29,11 +29,14 @@ pub fn routes() -> Router<AppState> {
             post(set_branch),
         )
         .route("/audit", get(audit))
+        .merge(super::sharing::routes())
 }
 
 /// A JSON body that does not parse is a 400 with the reason, like any
 /// other bad input.
-fn body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
     body.map(|Json(v)| v).map_err(|why| {
         ApiError(BerthError::Invalid(format!(
             "bad JSON body: {}",
@@ -98,6 +101,9 @@ async fn delete_sandbox(
 #[serde(deny_unknown_fields)]
 struct SetBranch {
     branch: String,
+    /// An admin's reason to write through a lock or a freeze.
+    #[serde(default)]
+    break_glass: Option<String>,
 }
 
 async fn set_branch(
@@ -108,7 +114,14 @@ async fn set_branch(
 ) -> Result<Response, ApiError> {
     let request = body(request)?;
     let changes = vec![(service, request.branch)];
-    let result = Operations::promote(state.actions.as_ref(), &parts, &environment, changes).await?;
+    let result = Operations::promote(
+        state.actions.as_ref(),
+        &parts,
+        &environment,
+        changes,
+        request.break_glass,
+    )
+    .await?;
     Ok(committed(result, false))
 }
 

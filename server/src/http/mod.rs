@@ -11,6 +11,7 @@ mod limits;
 mod page_cache;
 mod releases;
 mod serve;
+mod sharing;
 
 pub use page_cache::CacheLimits;
 pub use serve::{serve, serve_with, ServeLimits};

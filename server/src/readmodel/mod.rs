@@ -2,6 +2,7 @@
 //! refreshed on an interval and on demand.
 
 mod built;
+mod holds;
 pub(crate) mod live;
 mod publish;
 mod snapshot;
@@ -21,6 +22,7 @@ use crate::{
     store::Store,
 };
 pub use built::BuiltBranches;
+pub use holds::HoldBoard;
 pub use live::{cluster_status, LiveView};
 pub use snapshot::{RepoParts, Snapshot};
 
@@ -47,6 +49,8 @@ pub struct ReadModel {
     updates: tokio::sync::broadcast::Sender<Arc<LiveUpdate>>,
     /// Branches with a green build (kept by the release engine).
     pub built: BuiltBranches,
+    /// Locks, freezes and broken glass (kept by the sharing rules).
+    pub holds: HoldBoard,
 }
 
 /// The shortest time between two fetches caused by pressing Refresh.
@@ -67,6 +71,7 @@ impl ReadModel {
             git_changed: tokio::sync::Notify::new(),
             updates: tokio::sync::broadcast::channel(publish::BACKLOG).0,
             built: BuiltBranches::default(),
+            holds: HoldBoard::default(),
         })
     }
 
@@ -83,11 +88,11 @@ impl ReadModel {
         self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Changes whenever a refresh swapped in a new snapshot or the live
-    /// state changed what a page shows.
+    /// Changes whenever a refresh swapped in a new snapshot, or the live
+    /// state or the holds changed what a page shows.
     pub fn generation(&self) -> u64 {
         use std::sync::atomic::Ordering::SeqCst;
-        self.generation.load(SeqCst) + self.live_generation.load(SeqCst)
+        self.generation.load(SeqCst) + self.live_generation.load(SeqCst) + self.holds.generation()
     }
 
     /// Whether every repository has been read at least once (for `/readyz`).
@@ -251,6 +256,17 @@ impl Dashboard for ReadModel {
             None => views::overview(&self.config, &snapshot, freshness),
         };
         self.live().overview(&mut overview);
+        let board = self.holds.current();
+        for lane in &mut overview.environments {
+            lane.holds = self.holds.of(&lane.name);
+        }
+        for row in &mut overview.rows {
+            for cell in &mut row.cells {
+                cell.held = board
+                    .holds(&cell.environment)
+                    .and_then(|holds| holds.cell_words(&row.service));
+            }
+        }
         Ok(overview)
     }
 
@@ -322,5 +338,11 @@ impl Dashboard for ReadModel {
         self.refresh_pressed().await;
         let snapshot = self.snapshot();
         Ok(self.freshness(&snapshot))
+    }
+
+    async fn sharing(&self) -> Result<SharingBoard, BerthError> {
+        let mut board = (*self.holds.current()).clone();
+        board.now = crate::clock::unix_now();
+        Ok(board)
     }
 }

@@ -44,6 +44,17 @@ impl ReadModel {
         let _ = self.updates.send(Arc::new(update));
     }
 
+    /// Tells open pages that a lock, a freeze or broken glass changed:
+    /// they load their data again, as after a commit.
+    pub fn announce_holds(&self) {
+        let update = LiveUpdate {
+            version: self.live_version(),
+            git: true,
+            ..LiveUpdate::default()
+        };
+        let _ = self.updates.send(Arc::new(update));
+    }
+
     /// Starts remaking the live view on every change, forever.
     pub fn spawn_live(self: &Arc<Self>, live: Arc<Live>) -> tokio::task::JoinHandle<()> {
         let model = Arc::clone(self);

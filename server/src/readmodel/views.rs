@@ -113,6 +113,7 @@ fn summary(config: &Config, snapshot: &Snapshot, env: &EnvironmentConfig) -> Env
         last_change: None,
         problems: Vec::new(),
         live_problems: 0,
+        holds: Default::default(),
     };
     if env.file.is_none() {
         summary.deployed = config.services.len();
@@ -305,6 +306,7 @@ fn cell(
         branch,
         last_change,
         live: None,
+        held: None,
     }
 }
 

@@ -44,6 +44,7 @@ use crate::{
     cluster::Live,
     config::Config,
     readmodel::ReadModel,
+    sharing::Sharing,
     store::{AccessStore, NewAuditEntry, ReleaseStore},
 };
 
@@ -56,6 +57,9 @@ pub struct Releases {
     audit: Arc<dyn AccessStore>,
     live: Arc<Live>,
     read_model: Arc<ReadModel>,
+    /// Locks and freezes: asked under the service's lock, just before an
+    /// image is set.
+    sharing: Arc<Sharing>,
     /// One decision at a time per service: two green builds arriving
     /// together must not both start a deploy.
     service_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -73,8 +77,10 @@ impl Releases {
         audit: Arc<dyn AccessStore>,
         live: Arc<Live>,
         read_model: Arc<ReadModel>,
+        sharing: Arc<Sharing>,
     ) -> Arc<Releases> {
         Arc::new(Releases {
+            sharing,
             store,
             audit,
             live,

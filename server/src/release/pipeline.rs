@@ -202,6 +202,25 @@ impl Releases {
                     .await
             }
             Decision::Deploy { supersede } => {
+                // Held: the commit stays passed, saying why, and nothing
+                // is superseded; when the hold ends the newest passed
+                // commit goes (`resume_prod`).
+                if let Some(env) = self.config.prod_environment() {
+                    if let Some(why) = self.sharing.automation_held(&env.name, service).await {
+                        let note = format!("held: {why}");
+                        return self
+                            .store
+                            .set_stage(
+                                service,
+                                &build.sha,
+                                stage,
+                                now,
+                                Some(&build.image_tag),
+                                &note,
+                            )
+                            .await;
+                    }
+                }
                 for sha in &supersede {
                     let note = format!("superseded by {}", short(&build.sha));
                     self.store
@@ -210,6 +229,36 @@ impl Releases {
                     self.supersede_release(service, sha).await?;
                 }
                 self.deploy(build, &commit).await
+            }
+        }
+    }
+
+    /// After a lock or freeze ended: each service's newest passed commit,
+    /// if newest-wins still lets it, deploys now.
+    pub(super) async fn resume_prod(&self) {
+        if !self.config.releases.auto_deploy_prod {
+            return;
+        }
+        for service in &self.config.services {
+            let newest_passed = match self.store.pipeline_open(&service.name).await {
+                Ok(open) => open
+                    .into_iter()
+                    .filter(|c| c.stage == Stage::Passed)
+                    .max_by_key(|c| c.position),
+                Err(err) => {
+                    tracing::error!(%err, service = %service.name, "cannot read the pipeline to resume it");
+                    continue;
+                }
+            };
+            let Some(commit) = newest_passed else {
+                continue;
+            };
+            match self.store.green_build_of(&service.name, &commit.sha).await {
+                Ok(Some(build)) => self.on_default_branch_build(&build).await,
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(%err, service = %service.name, "cannot read a build to resume")
+                }
             }
         }
     }

@@ -83,6 +83,14 @@ impl Releases {
     /// arriving together release once.
     async fn follow(&self, target: &Target, build: &Build, trigger: Trigger<'_>) {
         let _service = self.lock(&build.service).await;
+        if let Some(why) = self
+            .sharing
+            .automation_held(&target.environment, &build.service)
+            .await
+        {
+            self.held(target, build, &trigger, &why).await;
+            return;
+        }
         match self
             .store
             .latest_release(&build.service, &target.environment)
@@ -180,6 +188,37 @@ impl Releases {
         }
     }
 
+    /// An image update a lock or freeze holds: said in the log, and for a
+    /// build in the audit log too. When the hold ends, the files are
+    /// followed again and the newest green build goes out then.
+    pub(super) async fn held(
+        &self,
+        target: &Target,
+        build: &Build,
+        trigger: &Trigger<'_>,
+        why: &str,
+    ) {
+        tracing::info!(environment = %target.environment, service = %build.service, tag = %build.image_tag, %why, "image update held");
+        // A file change is followed again on every snapshot; only a build
+        // arriving is news worth a row each time.
+        if trigger.kind != "build" {
+            return;
+        }
+        let row = Audited {
+            actor: trigger.by,
+            via: trigger.kind,
+            action: AuditAction::SetImage,
+            target: format!("{}/{}", target.environment, build.service),
+            detail: format!(
+                "{} ({}) on {}",
+                build.image_tag,
+                short(&build.sha),
+                target.application
+            ),
+        };
+        self.audit(row, AuditOutcome::Refused, why).await;
+    }
+
     /// Sets the newest green build of each mapped branch where the last
     /// release of that environment and service had another tag.
     async fn follow_files(&self) {
@@ -230,9 +269,18 @@ pub(super) fn spawn(releases: Arc<Releases>) {
         let mut tick = tokio::time::interval(FOLLOW_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            // A lock or freeze ending: what it held goes out now.
+            let lifted = tokio::select! {
+                _ = tick.tick() => false,
+                _ = releases.sharing.lifted.notified() => true,
+            };
             let snapshot = releases.read_model.snapshot();
-            if !snapshot.loaded || seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, &snapshot)) {
+            if !snapshot.loaded {
+                continue;
+            }
+            if lifted {
+                releases.resume_prod().await;
+            } else if seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, &snapshot)) {
                 continue;
             }
             seen = Some(snapshot);

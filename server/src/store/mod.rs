@@ -5,6 +5,7 @@
 //! - `access`: the audit log and API tokens (`AccessStore`);
 //! - `sessions`: local sign-in sessions (`SessionStore`);
 //! - `releases`: builds, the prod pipeline and releases (`ReleaseStore`);
+//! - `sharing`: locks, freeze windows and broken glass (`SharingStore`);
 //! - `sqlite/`: the SQLite backend (`SqliteStore`), all of its SQL; another
 //!   backend (Postgres) sits beside it, implementing the same traits.
 
@@ -13,6 +14,7 @@ mod audit;
 mod history;
 mod releases;
 mod sessions;
+mod sharing;
 mod sqlite;
 
 pub use access::{AccessStore, TokenOwner};
@@ -22,6 +24,7 @@ pub use history::{
 };
 pub use releases::{BuildStored, Marker, NewMarker, NewRelease, ReleaseStore};
 pub use sessions::SessionStore;
+pub use sharing::{FreezeRow, NewLock, SharingStore};
 pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -8,7 +8,7 @@ use super::{
     failures::{failed, Stage},
     git_ops::{BranchOps, Pushed},
     retry::{Event, Retry, Step},
-    Author, Outcome, Preview, WriteError,
+    Author, Gate, Outcome, Preview, WriteError,
 };
 use crate::gitops::{
     change::{unified_diff, Applied, EditError, FileEdit},
@@ -59,14 +59,17 @@ impl<O: BranchOps + Sync> BranchWriter<O> {
         }
     }
 
-    /// Waits for its turn, then applies, commits and pushes `change`.
+    /// Waits for its turn, asks `gate`, then applies, commits and pushes
+    /// `change`.
     pub async fn write(
         &self,
         change: &FileEdit,
         message: &str,
         author: &Author,
+        gate: &dyn Gate,
     ) -> Result<Outcome, WriteError> {
         let _turn = self.queue.lock().await;
+        gate.check().await?;
         // Taken, not copied: after any answer but a push of its own, the
         // next edit fetches.
         let known_head = self.last_pushed.lock().expect("writer lock").take();

@@ -36,7 +36,7 @@ async fn write(writer: &BranchWriter<Fake>, change: &FileEdit) -> Result<Outcome
         name: "Ann".into(),
         email: "ann@x".into(),
     };
-    writer.write(change, "message", &ann).await
+    writer.write(change, "message", &ann, &super::Open).await
 }
 
 fn committed(sha: &str, attempts: u32) -> Result<Outcome, WriteError> {
@@ -44,6 +44,41 @@ fn committed(sha: &str, attempts: u32) -> Result<Outcome, WriteError> {
         sha: sha.into(),
         attempts,
     })
+}
+
+/// A gate that says no, the way a lock does.
+struct Closed;
+
+#[async_trait::async_trait]
+impl super::Gate for Closed {
+    async fn check(&self) -> Result<(), WriteError> {
+        Err(WriteError::Held("Stg-1 is locked by qa".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_closed_gate_refuses_before_anything_is_read_or_committed() {
+    let fake = Fake::new(Some(ENV));
+    let writer = writer(&fake);
+    let ann = Author {
+        user: "ann".into(),
+        name: "Ann".into(),
+        email: "ann@x".into(),
+    };
+    let answer = writer
+        .write(&promote("app-a", "x"), "message", &ann, &Closed)
+        .await;
+    assert_eq!(
+        answer,
+        Err(WriteError::Held("Stg-1 is locked by qa".into()))
+    );
+    assert!(fake.take_log().is_empty());
+    assert_eq!(fake.file_at_head().unwrap(), ENV);
+    // The next write, with the gate open, is not held up by the refusal.
+    assert_eq!(
+        write(&writer, &promote("app-a", "x")).await,
+        committed("c1", 1)
+    );
 }
 
 #[tokio::test]

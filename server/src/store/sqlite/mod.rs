@@ -7,6 +7,7 @@ mod audit;
 mod history;
 mod releases;
 mod sessions;
+mod sharing;
 mod tokens;
 
 #[cfg(test)]

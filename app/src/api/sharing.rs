@@ -1,0 +1,68 @@
+use leptos::prelude::*;
+
+use crate::{error::BerthError, model::SharingBoard};
+
+#[server(endpoint = "get_sharing")]
+pub async fn get_sharing() -> Result<SharingBoard, BerthError> {
+    crate::ports::dashboard()?.sharing().await
+}
+
+/// Locks an environment, or one service in it; back to the locks page.
+#[server(endpoint = "lock_environment")]
+pub async fn lock_environment(
+    environment: String,
+    #[server(default)] service: Option<String>,
+    reason: String,
+    #[server(default)] hours: Option<u32>,
+) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    let form = crate::model::LockForm {
+        environment,
+        service: service.filter(|s| !s.trim().is_empty()),
+        reason,
+        hours,
+    };
+    let lock = super::with_status(crate::ports::operations()?.lock(&request, form).await)?;
+    leptos_axum::redirect(&format!("/locks?locked={}", lock.id));
+    Ok(())
+}
+
+#[server(endpoint = "lift_lock")]
+pub async fn lift_lock(id: i64) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    super::with_status(crate::ports::operations()?.lift_lock(&request, id).await)?;
+    leptos_axum::redirect(&format!("/locks?lifted={id}"));
+    Ok(())
+}
+
+/// Sets a freeze window: `weekly` is a checkbox, so it is absent when off.
+#[server(endpoint = "add_freeze")]
+pub async fn add_freeze(
+    #[server(default)] environment: Option<String>,
+    #[server(default)] weekly: Option<String>,
+    starts: String,
+    ends: String,
+    #[server(default)] time_zone: Option<String>,
+    reason: String,
+) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    let form = crate::model::FreezeForm {
+        environment: environment.filter(|e| !e.trim().is_empty()),
+        weekly: weekly.is_some(),
+        starts,
+        ends,
+        time_zone: time_zone.filter(|z| !z.trim().is_empty()),
+        reason,
+    };
+    let freeze = super::with_status(crate::ports::operations()?.freeze(&request, form).await)?;
+    leptos_axum::redirect(&format!("/locks?frozen={}", freeze.id));
+    Ok(())
+}
+
+#[server(endpoint = "lift_freeze")]
+pub async fn lift_freeze(id: i64) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    super::with_status(crate::ports::operations()?.lift_freeze(&request, id).await)?;
+    leptos_axum::redirect(&format!("/locks?unfrozen={id}"));
+    Ok(())
+}

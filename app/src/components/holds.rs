@@ -1,0 +1,78 @@
+use leptos::prelude::*;
+
+use crate::{
+    format::{ago, until, utc},
+    model::{EnvironmentHolds, Freeze, Lock},
+};
+
+/// What holds an environment, on its lane and its pages: locks, freezes
+/// in force, the next freeze and glass broken today. Nothing when free.
+#[component]
+pub fn HoldBanner(holds: EnvironmentHolds, now: i64) -> impl IntoView {
+    let locks = holds
+        .locks
+        .into_iter()
+        .map(|lock| view! { <LockLine lock now/> })
+        .collect_view();
+    let frozen = holds
+        .frozen
+        .into_iter()
+        .map(|freeze| view! { <FreezeLine freeze now/> })
+        .collect_view();
+    let next = holds.next_freeze.and_then(|freeze| {
+        let (start, _) = freeze.next?;
+        Some(view! {
+            <p class="hold next-freeze">
+                {format!("Freeze {} ({} UTC): ", until(now, start), utc(start))}
+                <q>{freeze.reason}</q>
+            </p>
+        })
+    });
+    let glass = holds
+        .glass_breaks
+        .into_iter()
+        .map(|g| {
+            view! {
+                <p class="hold glass" title=g.held_by>
+                    {format!("Glass broken by {} {}: {} — ", g.by, ago(now, g.at), g.what)}
+                    <q>{g.reason}</q>
+                </p>
+            }
+        })
+        .collect_view();
+    view! { <div class="holds">{locks}{frozen}{next}{glass}</div> }
+}
+
+#[component]
+fn LockLine(lock: Lock, now: i64) -> impl IntoView {
+    let what = match &lock.service {
+        Some(service) => format!("{service} locked"),
+        None => "Locked".to_string(),
+    };
+    let end = match lock.until {
+        Some(end) => format!(" until {} UTC ({})", utc(end), until(now, end)),
+        None => " until lifted".to_string(),
+    };
+    view! {
+        <p class="hold lock" data-lock=lock.id>
+            <strong>{what}</strong>
+            {format!(" by {} {}{end}: ", lock.by, ago(now, lock.since))}
+            <q>{lock.reason}</q>
+        </p>
+    }
+}
+
+#[component]
+fn FreezeLine(freeze: Freeze, now: i64) -> impl IntoView {
+    let end = freeze
+        .active
+        .map(|(_, end)| format!(" until {} UTC ({})", utc(end), until(now, end)))
+        .unwrap_or_default();
+    view! {
+        <p class="hold freeze" data-freeze=freeze.id>
+            <strong>"Frozen"</strong>
+            {format!("{end}, {} by {}: ", freeze.window, freeze.by)}
+            <q>{freeze.reason}</q>
+        </p>
+    }
+}

@@ -1,0 +1,148 @@
+//! Sharing environments: locks and freeze windows that stop every writer,
+//! and the broken glass that let a write through anyway, as pages and the
+//! JSON API show them.
+
+use serde::{Deserialize, Serialize};
+
+/// A lock on an environment (all of it, or one service): every write
+/// there is refused with its reason until it is lifted or its end passes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lock {
+    pub id: i64,
+    pub environment: String,
+    /// None: the whole environment.
+    pub service: Option<String>,
+    pub reason: String,
+    pub by: String,
+    pub since: i64,
+    /// None: until someone lifts it.
+    pub until: Option<i64>,
+}
+
+/// A freeze window: one-off or weekly, in a time zone's wall-clock time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Freeze {
+    pub id: i64,
+    /// None: every environment.
+    pub environment: Option<String>,
+    pub weekly: bool,
+    /// `Fri 18:00` (weekly) or `2026-12-24 18:00` (one-off).
+    pub starts: String,
+    pub ends: String,
+    pub time_zone: String,
+    pub reason: String,
+    pub by: String,
+    pub created_at: i64,
+    /// How the window reads: "Fri 18:00 – Mon 09:00 (Europe/Berlin)".
+    pub window: String,
+    /// The window in force now, as unix seconds [start, end).
+    pub active: Option<(i64, i64)>,
+    /// The next window to start.
+    pub next: Option<(i64, i64)>,
+}
+
+/// A write an admin let through a lock or a freeze.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlassBreak {
+    pub environment: String,
+    pub by: String,
+    pub reason: String,
+    /// The write it let through, e.g. "promote api → feature-x".
+    pub what: String,
+    /// The lock or freeze it went around, as the refusal said it.
+    pub held_by: String,
+    pub at: i64,
+}
+
+/// Everything that holds one environment now, for its lane and pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentHolds {
+    pub environment: String,
+    pub locks: Vec<Lock>,
+    /// Freezes in force now.
+    pub frozen: Vec<Freeze>,
+    /// The next freeze to start, within a week.
+    pub next_freeze: Option<Freeze>,
+    /// Glass broken in the last 24 hours, newest first.
+    pub glass_breaks: Vec<GlassBreak>,
+}
+
+impl EnvironmentHolds {
+    /// Whether writes here are refused now (for the whole environment or
+    /// some of its services).
+    pub fn held(&self) -> bool {
+        !self.locks.is_empty() || !self.frozen.is_empty()
+    }
+
+    /// A lock on the whole environment, or a freeze: nothing may change.
+    pub fn whole(&self) -> bool {
+        !self.frozen.is_empty() || self.locks.iter().any(|l| l.service.is_none())
+    }
+
+    /// What holds one service's cell, in a few words; None: nothing.
+    pub fn cell_words(&self, service: &str) -> Option<String> {
+        if let Some(freeze) = self.frozen.first() {
+            return Some(format!("frozen: {}", freeze.reason));
+        }
+        self.locks_of(service)
+            .next()
+            .map(|lock| format!("locked by {}: {}", lock.by, lock.reason))
+    }
+
+    /// The locks that hold `service` (its own, or the environment's).
+    pub fn locks_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a Lock> + 'a {
+        self.locks
+            .iter()
+            .filter(move |l| l.service.as_deref().is_none_or(|s| s == service))
+    }
+}
+
+/// The sharing page: every environment's holds, and every freeze window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SharingBoard {
+    pub environments: Vec<EnvironmentHolds>,
+    pub freezes: Vec<Freeze>,
+    /// The time zone new freezes are written in unless another is named.
+    pub time_zone: String,
+    pub now: i64,
+}
+
+impl SharingBoard {
+    pub fn holds(&self, environment: &str) -> Option<&EnvironmentHolds> {
+        self.environments
+            .iter()
+            .find(|h| h.environment == environment)
+    }
+}
+
+/// A lock asked for, from the form or the JSON API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockForm {
+    pub environment: String,
+    /// One service of the environment; the whole environment when absent.
+    #[serde(default)]
+    pub service: Option<String>,
+    pub reason: String,
+    /// Lifted by itself after this many hours; by hand when absent or 0.
+    #[serde(default)]
+    pub hours: Option<u32>,
+}
+
+/// A freeze window asked for: weekly `Fri 18:00` to `Mon 09:00`, or
+/// one-off `2026-12-24 18:00` to `2026-12-27 09:00`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeForm {
+    /// One environment; every environment when absent.
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub weekly: bool,
+    pub starts: String,
+    pub ends: String,
+    /// The configured time zone when absent.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    pub reason: String,
+}

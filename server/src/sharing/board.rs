@@ -1,0 +1,201 @@
+//! The board: stored locks, freezes and broken glass read at one instant
+//! into what holds each environment, and the sentences a refused writer
+//! reads.
+
+use app::{
+    format::utc,
+    model::{EnvironmentHolds, Freeze, GlassBreak, Lock, SharingBoard},
+};
+
+use super::rules::{self, FreezeRule, Window};
+use crate::{config::Config, store::FreezeRow};
+
+/// A freeze's next window is announced on lanes this long before it starts.
+const NEXT_FREEZE_AHEAD: i64 = 7 * 86_400;
+/// Broken glass stays on the lane this long.
+pub const GLASS_SHOWN_SECS: i64 = 86_400;
+
+/// A stored freeze's rule; `None` for a row the rules cannot read (it was
+/// checked when stored, so only a changed time-zone database gets here).
+pub fn rule_of(row: &FreezeRow) -> Option<FreezeRule> {
+    let zone = rules::parse_time_zone(&row.time_zone).ok()?;
+    let window = if row.weekly {
+        Window::Weekly {
+            from: rules::parse_weekly(&row.starts).ok()?,
+            until: rules::parse_weekly(&row.ends).ok()?,
+        }
+    } else {
+        Window::Once {
+            from: rules::parse_local(&row.starts).ok()?,
+            until: rules::parse_local(&row.ends).ok()?,
+        }
+    };
+    FreezeRule::new(window, zone).ok()
+}
+
+pub fn freeze_at(row: &FreezeRow, now: i64) -> Option<Freeze> {
+    let Some(rule) = rule_of(row) else {
+        tracing::error!(id = row.id, starts = %row.starts, ends = %row.ends, zone = %row.time_zone, "a stored freeze cannot be read; it is ignored");
+        return None;
+    };
+    Some(Freeze {
+        id: row.id,
+        environment: row.environment.clone(),
+        weekly: row.weekly,
+        starts: row.starts.clone(),
+        ends: row.ends.clone(),
+        time_zone: row.time_zone.clone(),
+        reason: row.reason.clone(),
+        by: row.by.clone(),
+        created_at: row.created_at,
+        window: rules::describe(&rule),
+        active: rule.active_at(now),
+        next: rule.next_after(now),
+    })
+}
+
+/// Every environment's holds at `now`.
+pub fn board(
+    config: &Config,
+    locks: Vec<Lock>,
+    freezes: &[FreezeRow],
+    glass: Vec<GlassBreak>,
+    now: i64,
+) -> SharingBoard {
+    let freezes: Vec<Freeze> = freezes.iter().filter_map(|f| freeze_at(f, now)).collect();
+    let environments = config
+        .environments
+        .iter()
+        .map(|env| {
+            let applies = |f: &&Freeze| f.environment.as_ref().is_none_or(|e| *e == env.name);
+            let frozen: Vec<Freeze> = freezes
+                .iter()
+                .filter(applies)
+                .filter(|f| f.active.is_some())
+                .cloned()
+                .collect();
+            let next_freeze = freezes
+                .iter()
+                .filter(applies)
+                .filter(|f| {
+                    f.next
+                        .is_some_and(|(start, _)| start - now <= NEXT_FREEZE_AHEAD)
+                })
+                .min_by_key(|f| f.next.map(|(start, _)| start))
+                .cloned();
+            EnvironmentHolds {
+                environment: env.name.clone(),
+                locks: locks
+                    .iter()
+                    .filter(|l| l.environment == env.name)
+                    .cloned()
+                    .collect(),
+                frozen,
+                next_freeze,
+                glass_breaks: glass
+                    .iter()
+                    .filter(|g| g.environment == env.name && now - g.at < GLASS_SHOWN_SECS)
+                    .cloned()
+                    .collect(),
+            }
+        })
+        .collect();
+    SharingBoard {
+        environments,
+        freezes,
+        time_zone: config.sharing.time_zone.clone(),
+        now,
+    }
+}
+
+/// Why a write to `services` of this environment is refused now, one
+/// sentence per hold; empty when nothing holds it. No services: a write
+/// to the whole environment.
+pub fn refusals(holds: &EnvironmentHolds, services: &[String]) -> Vec<String> {
+    let env = &holds.environment;
+    let mut why: Vec<String> = holds
+        .locks
+        .iter()
+        .filter(|l| rules::covers(&l.environment, l.service.as_deref(), env, services))
+        .map(|l| {
+            let what = match &l.service {
+                Some(service) => format!("{service} in {env}"),
+                None => env.clone(),
+            };
+            let until = l
+                .until
+                .map(|t| format!(" until {} UTC", utc(t)))
+                .unwrap_or_default();
+            format!("{what} is locked by {}{until}: “{}”.", l.by, l.reason)
+        })
+        .collect();
+    why.extend(holds.frozen.iter().map(|f| {
+        let until = f
+            .active
+            .map(|(_, end)| format!(" until {} UTC", utc(end)))
+            .unwrap_or_default();
+        format!("{env} is frozen{until} ({}): “{}”.", f.window, f.reason)
+    }));
+    why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(service: Option<&str>) -> Lock {
+        Lock {
+            id: 1,
+            environment: "stg-1".into(),
+            service: service.map(Into::into),
+            reason: "release tests".into(),
+            by: "quinn".into(),
+            since: 0,
+            until: Some(3600),
+        }
+    }
+
+    #[test]
+    fn a_service_lock_refuses_only_writes_touching_that_service() {
+        let holds = EnvironmentHolds {
+            environment: "stg-1".into(),
+            locks: vec![lock(Some("api"))],
+            ..Default::default()
+        };
+        assert!(refusals(&holds, &["web".into()]).is_empty());
+        assert_eq!(
+            refusals(&holds, &["web".into(), "api".into()]),
+            ["api in stg-1 is locked by quinn until 1970-01-01 01:00:00 UTC: “release tests”."]
+        );
+    }
+
+    #[test]
+    fn a_freeze_names_its_window_and_when_it_ends() {
+        let row = FreezeRow {
+            id: 1,
+            environment: None,
+            weekly: true,
+            starts: "Fri 18:00".into(),
+            ends: "Mon 09:00".into(),
+            time_zone: "UTC".into(),
+            reason: "weekend".into(),
+            by: "ada".into(),
+            created_at: 0,
+        };
+        // 1970-01-03 was a Saturday.
+        let saturday = 2 * 86_400 + 12 * 3600;
+        let frozen = freeze_at(&row, saturday).unwrap();
+        let holds = EnvironmentHolds {
+            environment: "dev".into(),
+            frozen: vec![frozen],
+            ..Default::default()
+        };
+        let why = refusals(&holds, &[]);
+        assert_eq!(why.len(), 1);
+        assert!(
+            why[0].starts_with("dev is frozen until 1970-01-05 09:00:00 UTC ("),
+            "{why:?}"
+        );
+        assert!(why[0].ends_with("“weekend”."), "{why:?}");
+    }
+}

@@ -1,0 +1,59 @@
+//! The check a person's write passes in the git writer's queue: nothing
+//! holds what it changes, or an admin breaks the glass with a reason.
+
+use std::sync::Arc;
+
+use app::model::Role;
+
+use super::Sharing;
+use crate::{
+    auth::Identity,
+    gitops::writer::{Gate, WriteError},
+};
+
+pub struct WriteGate {
+    pub sharing: Arc<Sharing>,
+    pub who: Identity,
+    pub environment: String,
+    /// The services the write changes.
+    pub services: Vec<String>,
+    /// The write in a few words, for the lane and the audit log.
+    pub what: String,
+    /// An admin's reason to write through a lock or a freeze.
+    pub break_glass: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Gate for WriteGate {
+    async fn check(&self) -> Result<(), WriteError> {
+        let held = self
+            .sharing
+            .holding(&self.environment, &self.services)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "cannot read locks and freezes; the write is refused");
+                WriteError::Failed(
+                    "the locks and freezes cannot be read now, so nothing was written".into(),
+                )
+            })?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let why = held.join(" ");
+        match &self.break_glass {
+            Some(reason) if self.who.role == Role::Admin => self
+                .sharing
+                .break_glass(&self.who, &self.environment, reason, &self.what, &why)
+                .await
+                .map_err(|err| {
+                    tracing::error!(%err, "cannot record broken glass; the write is refused");
+                    WriteError::Failed(
+                        "the broken glass cannot be recorded now, so nothing was written".into(),
+                    )
+                }),
+            _ => Err(WriteError::Held(format!(
+                "{why} Nothing was written; an admin may break the glass with a reason."
+            ))),
+        }
+    }
+}

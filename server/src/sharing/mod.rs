@@ -1,0 +1,437 @@
+//! Sharing environments: locks and freeze windows that every writer obeys
+//! (people through the pages and the API, the image updater, the prod
+//! pipeline), and the broken glass an admin may use to get past them.
+//!
+//! - `rules`: freeze windows in a time zone, what a hold covers (pure);
+//! - `board`: stored holds read at one instant, and refusal sentences;
+//! - `requests`: a lock or freeze asked for, checked before it is stored;
+//! - `gate`: the check the git writer makes in its queue, just before it
+//!   commits, so nothing slips between the check and the commit.
+//!
+//! The database is the truth (several Berth processes share it); the
+//! board in the read model is what pages show, read again every
+//! `REREAD` and after every change made here.
+
+mod board;
+mod gate;
+mod requests;
+pub mod rules;
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use app::{
+    error::BerthError,
+    model::{
+        AuditAction, AuditOutcome, Freeze, FreezeForm, GlassBreak, Lock, LockForm, Role,
+        SharingBoard,
+    },
+};
+use tokio::sync::Notify;
+
+pub use gate::WriteGate;
+pub use requests::MAX_REASON_CHARS;
+use requests::{freeze_target, lock_target, Checked};
+
+use crate::{
+    actions::audit,
+    auth::Identity,
+    clock::unix_now,
+    config::Config,
+    readmodel::ReadModel,
+    store::{AccessStore, SharingStore, StoreError, StoreResult},
+};
+
+/// How often the holds are read again: freeze windows open and close on
+/// the clock, locks run out, and another Berth process may have changed
+/// them.
+const REREAD: Duration = Duration::from_secs(2);
+
+pub struct Sharing {
+    config: Arc<Config>,
+    store: Arc<dyn SharingStore>,
+    audit: Arc<dyn AccessStore>,
+    read_model: Arc<ReadModel>,
+    /// The holds in force at the last read, to tell when one ended.
+    in_force: std::sync::Mutex<HashSet<(String, &'static str, i64)>>,
+    /// Told when a hold ended: held image updates and prod deploys are
+    /// looked at again.
+    pub lifted: Notify,
+}
+
+impl Sharing {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn SharingStore>,
+        audit: Arc<dyn AccessStore>,
+        read_model: Arc<ReadModel>,
+    ) -> Arc<Sharing> {
+        Arc::new(Sharing {
+            config,
+            store,
+            audit,
+            read_model,
+            in_force: Default::default(),
+            lifted: Notify::new(),
+        })
+    }
+
+    /// Reads the holds again every `REREAD`, forever.
+    pub fn spawn(self: &Arc<Self>) {
+        let sharing = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REREAD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                sharing.reread().await;
+            }
+        });
+    }
+
+    /// Every environment's holds now, from the database.
+    pub async fn board(&self, now: i64) -> StoreResult<SharingBoard> {
+        let locks = self.store.locks_in_force(now).await?;
+        let freezes = self.store.freezes().await?;
+        let glass = self
+            .store
+            .glass_breaks_since(now - board::GLASS_SHOWN_SECS)
+            .await?;
+        Ok(board::board(&self.config, locks, &freezes, glass, now))
+    }
+
+    /// Reads the board, shows it, and tells automation when a hold ended.
+    pub async fn reread(&self) {
+        let board = match self.board(unix_now()).await {
+            Ok(board) => board,
+            Err(err) => {
+                tracing::error!(%err, "cannot read locks and freezes; pages show the last read");
+                return;
+            }
+        };
+        let now_in_force: HashSet<_> = board
+            .environments
+            .iter()
+            .flat_map(|env| {
+                let locks = env
+                    .locks
+                    .iter()
+                    .map(|l| (env.environment.clone(), "lock", l.id));
+                let frozen = env
+                    .frozen
+                    .iter()
+                    .map(|f| (env.environment.clone(), "freeze", f.id));
+                locks.chain(frozen).collect::<Vec<_>>()
+            })
+            .collect();
+        let ended = {
+            let mut in_force = self.in_force.lock().unwrap_or_else(|e| e.into_inner());
+            let ended = in_force.iter().any(|hold| !now_in_force.contains(hold));
+            *in_force = now_in_force;
+            ended
+        };
+        if self.read_model.holds.set(board) {
+            self.read_model.announce_holds();
+        }
+        if ended {
+            self.lifted.notify_one();
+        }
+    }
+
+    /// Why a write to `services` of `environment` is refused now (one
+    /// sentence per hold), read from the database; empty: nothing holds it.
+    pub async fn holding(
+        &self,
+        environment: &str,
+        services: &[String],
+    ) -> StoreResult<Vec<String>> {
+        let board = self.board(unix_now()).await?;
+        Ok(board
+            .holds(environment)
+            .map(|holds| board::refusals(holds, services))
+            .unwrap_or_default())
+    }
+
+    /// What holds automation (an image update, a prod deploy) of one
+    /// service: `None` when it may go. A database that cannot be read
+    /// holds it too: a lock nobody can see must still hold.
+    pub async fn automation_held(&self, environment: &str, service: &str) -> Option<String> {
+        match self.holding(environment, &[service.to_string()]).await {
+            Ok(why) if why.is_empty() => None,
+            Ok(why) => Some(why.join(" ")),
+            Err(err) => Some(format!("the locks and freezes cannot be read ({err})")),
+        }
+    }
+
+    pub async fn lock(
+        self: &Arc<Self>,
+        who: &Identity,
+        form: &LockForm,
+    ) -> Result<Lock, BerthError> {
+        let checked = self
+            .may_hold(who)
+            .and_then(|_| form.check(&self.config, &who.user, unix_now()));
+        let target = lock_target(&form.environment, form.service.as_deref());
+        let lock = match checked {
+            Ok(lock) => lock,
+            Err(err) => {
+                self.refused(who, AuditAction::Lock, &target, &err).await;
+                return Err(err);
+            }
+        };
+        let sharing = Arc::clone(self);
+        let who = who.clone();
+        // Its own task: once accepted, stored and audited whatever the
+        // client does.
+        spawned(async move {
+            let id = sharing.store.add_lock(&lock).await.map_err(unavailable)?;
+            let detail = format!("“{}”{}", lock.reason, until_words(lock.until));
+            sharing
+                .audited(
+                    &who,
+                    AuditAction::Lock,
+                    &target,
+                    detail,
+                    AuditOutcome::Committed,
+                    "",
+                )
+                .await;
+            sharing.reread().await;
+            Ok(Lock {
+                id,
+                environment: lock.environment,
+                service: lock.service,
+                reason: lock.reason,
+                by: lock.by,
+                since: lock.at,
+                until: lock.until,
+            })
+        })
+        .await
+    }
+
+    pub async fn lift_lock(self: &Arc<Self>, who: &Identity, id: i64) -> Result<Lock, BerthError> {
+        let target = format!("lock/{id}");
+        if let Err(err) = self.may_hold(who) {
+            self.refused(who, AuditAction::LiftLock, &target, &err)
+                .await;
+            return Err(err);
+        }
+        let sharing = Arc::clone(self);
+        let who = who.clone();
+        spawned(async move {
+            let lifted = sharing
+                .store
+                .lift_lock(id, &who.user, unix_now())
+                .await
+                .map_err(unavailable)?;
+            let Some(lock) = lifted else {
+                let err = BerthError::NotFound(format!(
+                    "there is no lock {id} in force; it may have been lifted or run out"
+                ));
+                sharing
+                    .refused(&who, AuditAction::LiftLock, &target, &err)
+                    .await;
+                return Err(err);
+            };
+            let target = lock_target(&lock.environment, lock.service.as_deref());
+            let detail = format!("“{}” by {}", lock.reason, lock.by);
+            sharing
+                .audited(
+                    &who,
+                    AuditAction::LiftLock,
+                    &target,
+                    detail,
+                    AuditOutcome::Committed,
+                    "",
+                )
+                .await;
+            sharing.reread().await;
+            Ok(lock)
+        })
+        .await
+    }
+
+    pub async fn freeze(
+        self: &Arc<Self>,
+        who: &Identity,
+        form: &FreezeForm,
+    ) -> Result<Freeze, BerthError> {
+        let now = unix_now();
+        let target = freeze_target(form);
+        let checked = self
+            .may_hold(who)
+            .and_then(|_| form.check(&self.config, &who.user, now));
+        let row = match checked {
+            Ok(row) => row,
+            Err(err) => {
+                self.refused(who, AuditAction::Freeze, &target, &err).await;
+                return Err(err);
+            }
+        };
+        let sharing = Arc::clone(self);
+        let who = who.clone();
+        spawned(async move {
+            let id = sharing.store.add_freeze(&row).await.map_err(unavailable)?;
+            let row = crate::store::FreezeRow { id, ..row };
+            let freeze = board::freeze_at(&row, now).ok_or_else(|| {
+                BerthError::Unavailable("the freeze was stored but cannot be read back".into())
+            })?;
+            let detail = format!("{}: “{}”", freeze.window, freeze.reason);
+            sharing
+                .audited(
+                    &who,
+                    AuditAction::Freeze,
+                    &target,
+                    detail,
+                    AuditOutcome::Committed,
+                    "",
+                )
+                .await;
+            sharing.reread().await;
+            Ok(freeze)
+        })
+        .await
+    }
+
+    pub async fn lift_freeze(self: &Arc<Self>, who: &Identity, id: i64) -> Result<(), BerthError> {
+        let target = format!("freeze/{id}");
+        if let Err(err) = self.may_hold(who) {
+            self.refused(who, AuditAction::LiftFreeze, &target, &err)
+                .await;
+            return Err(err);
+        }
+        let sharing = Arc::clone(self);
+        let who = who.clone();
+        spawned(async move {
+            let lifted = sharing
+                .store
+                .lift_freeze(id, &who.user, unix_now())
+                .await
+                .map_err(unavailable)?;
+            let Some(row) = lifted else {
+                let err = BerthError::NotFound(format!(
+                    "there is no freeze {id}; it may have been lifted"
+                ));
+                sharing
+                    .refused(&who, AuditAction::LiftFreeze, &target, &err)
+                    .await;
+                return Err(err);
+            };
+            let target = row
+                .environment
+                .clone()
+                .unwrap_or_else(|| "all environments".into());
+            let detail = format!(
+                "{} – {} ({}): “{}”",
+                row.starts, row.ends, row.time_zone, row.reason
+            );
+            sharing
+                .audited(
+                    &who,
+                    AuditAction::LiftFreeze,
+                    &target,
+                    detail,
+                    AuditOutcome::Committed,
+                    "",
+                )
+                .await;
+            sharing.reread().await;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records an admin's write through a hold, before the write is made.
+    async fn break_glass(
+        &self,
+        who: &Identity,
+        environment: &str,
+        reason: &str,
+        what: &str,
+        held_by: &str,
+    ) -> Result<(), StoreError> {
+        let glass = GlassBreak {
+            environment: environment.into(),
+            by: who.user.clone(),
+            reason: reason.into(),
+            what: what.into(),
+            held_by: held_by.into(),
+            at: unix_now(),
+        };
+        self.store.record_glass_break(&glass).await?;
+        let detail = format!("{what} through: {held_by}");
+        self.audited(
+            who,
+            AuditAction::BreakGlass,
+            environment,
+            detail,
+            AuditOutcome::Committed,
+            reason,
+        )
+        .await;
+        tracing::warn!(actor = %who.user, environment, %reason, %what, "glass broken");
+        self.reread().await;
+        Ok(())
+    }
+
+    /// Locks and freezes are set and lifted by QA and admins.
+    fn may_hold(&self, who: &Identity) -> Result<(), BerthError> {
+        match who.role {
+            Role::Qa | Role::Admin => Ok(()),
+            role => Err(BerthError::Forbidden(format!(
+                "only qa and admin may lock, freeze or lift; {} is {}",
+                who.user,
+                role.as_str()
+            ))),
+        }
+    }
+
+    async fn audited(
+        &self,
+        who: &Identity,
+        action: AuditAction,
+        target: &str,
+        detail: String,
+        outcome: AuditOutcome,
+        message: &str,
+    ) {
+        let row = audit::entry(who, action, target, detail, outcome, message, None);
+        audit::record(self.audit.as_ref(), row).await;
+    }
+
+    async fn refused(&self, who: &Identity, action: AuditAction, target: &str, err: &BerthError) {
+        self.audited(
+            who,
+            action,
+            target,
+            String::new(),
+            AuditOutcome::Refused,
+            &err.to_string(),
+        )
+        .await;
+    }
+}
+
+/// Runs `job` in a task of its own and waits for it: a client hanging up
+/// drops the wait, not the job.
+async fn spawned<T: Send + 'static>(
+    job: impl std::future::Future<Output = Result<T, BerthError>> + Send + 'static,
+) -> Result<T, BerthError> {
+    tokio::spawn(job).await.unwrap_or_else(|err| {
+        tracing::error!(%err, "a sharing task stopped");
+        Err(BerthError::Unavailable(
+            "the change stopped unexpectedly; check the audit log before trying again".into(),
+        ))
+    })
+}
+
+fn unavailable(err: StoreError) -> BerthError {
+    tracing::error!(%err, "locks and freezes: database");
+    BerthError::Unavailable("the database cannot be written now; nothing changed".into())
+}
+
+fn until_words(until: Option<i64>) -> String {
+    until
+        .map(|t| format!(" until {} UTC", app::format::utc(t)))
+        .unwrap_or_else(|| " until lifted".into())
+}

@@ -1,0 +1,49 @@
+//! Locks, freeze windows and broken glass: `SharingStore`. Every check of
+//! a write reads here, so several Berth processes agree on what holds.
+
+use app::model::{GlassBreak, Lock};
+
+use super::StoreResult;
+
+/// A lock about to be placed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLock {
+    pub environment: String,
+    pub service: Option<String>,
+    pub reason: String,
+    pub by: String,
+    pub at: i64,
+    pub until: Option<i64>,
+}
+
+/// A freeze window as stored: wall-clock text in its time zone, read by
+/// `sharing::rules`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreezeRow {
+    pub id: i64,
+    pub environment: Option<String>,
+    pub weekly: bool,
+    pub starts: String,
+    pub ends: String,
+    pub time_zone: String,
+    pub reason: String,
+    pub by: String,
+    pub created_at: i64,
+}
+
+#[async_trait::async_trait]
+pub trait SharingStore: Send + Sync + 'static {
+    async fn add_lock(&self, lock: &NewLock) -> StoreResult<i64>;
+    /// Lifts a lock still in force; false when there is none with that id.
+    async fn lift_lock(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<Lock>>;
+    /// Locks not lifted whose end has not passed at `now`.
+    async fn locks_in_force(&self, now: i64) -> StoreResult<Vec<Lock>>;
+    /// Stores a freeze (`id` is ignored) and returns its id.
+    async fn add_freeze(&self, freeze: &FreezeRow) -> StoreResult<i64>;
+    async fn lift_freeze(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<FreezeRow>>;
+    /// Freezes not lifted (past one-off windows included: the rules know).
+    async fn freezes(&self) -> StoreResult<Vec<FreezeRow>>;
+    async fn record_glass_break(&self, glass: &GlassBreak) -> StoreResult<()>;
+    /// Glass broken at or after `since`, newest first.
+    async fn glass_breaks_since(&self, since: i64) -> StoreResult<Vec<GlassBreak>>;
+}

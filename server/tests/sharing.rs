@@ -1,0 +1,321 @@
+//! Locks, freezes and broken glass hold for every writer: the page's
+//! server function, the REST API, and (in `releases/holds.rs`) builds.
+//! A refusal writes nothing; an admin's broken glass writes and is
+//! recorded on the lane and in the audit log.
+
+mod common;
+
+use common::{git, Server, Upstream, ENV_FILES, T0};
+use reqwest::Method;
+use serde_json::json;
+
+const ROLES: &str = r#"
+[auth]
+admins = ["root"]
+qa = ["quinn"]
+"#;
+
+async fn setup() -> (Upstream, Server) {
+    let upstream = Upstream::new();
+    upstream.commit("Ann", T0, "environments", ENV_FILES);
+    let server = Server::start_with(&upstream, true, ROLES).await;
+    (upstream, server)
+}
+
+async fn set_branch(
+    server: &Server,
+    token: &str,
+    service: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let path = format!("/api/v1/environments/stg-1/services/{service}");
+    server
+        .send(Method::POST, &path, Some(token), Some(body))
+        .await
+}
+
+/// The promote button of the page, as its script sends it.
+async fn promote_from_page(
+    server: &Server,
+    cookie: &str,
+    changes: &str,
+    glass: Option<&str>,
+) -> (u16, String) {
+    let mut form = vec![("environment", "stg-1"), ("changes", changes)];
+    if let Some(reason) = glass {
+        form.push(("break_glass", reason));
+    }
+    let response = server
+        .client()
+        .post(format!("{}/api/promote", server.base))
+        .header("origin", &server.base)
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+fn stg1(upstream: &Upstream) -> String {
+    git(
+        &upstream.bare,
+        &["show", "main:environments/stg-1.yaml"],
+        &[],
+    )
+}
+
+async fn audit_actions(server: &Server) -> Vec<(String, String, String)> {
+    let rows = server
+        .state
+        .actions
+        .store
+        .audit(&Default::default())
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|r| (r.action, r.outcome, r.message))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_locked_environment_refuses_the_page_and_the_api_until_the_glass_is_broken() {
+    let (upstream, server) = setup().await;
+    let quinn = server.token("quinn").await;
+    let root = server.token("root").await;
+    let lock =
+        json!({"environment": "stg-1", "reason": "release tests for photo-books", "hours": 2});
+    let (status, body) = server
+        .send(Method::POST, "/api/v1/locks", Some(&quinn), Some(lock))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["by"], "quinn");
+    let before = upstream.head();
+    let file = stg1(&upstream);
+
+    // The REST API: 423 with who and why, nothing committed.
+    let (status, body) = set_branch(&server, &quinn, "app-a", json!({"branch": "feature-x"})).await;
+    assert_eq!(status, 423, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("stg-1 is locked by quinn"), "{error}");
+    assert!(error.contains("release tests for photo-books"), "{error}");
+    // The page's server function: the same refusal.
+    let cookie = server.sign_in("quinn").await;
+    let (status, text) = promote_from_page(&server, &cookie, "app-a=feature-x\n", None).await;
+    assert_eq!(status, 423, "{text}");
+    assert!(text.contains("locked by quinn"), "{text}");
+    assert_eq!(upstream.head(), before);
+    assert_eq!(stg1(&upstream), file);
+
+    // Only an admin may break the glass.
+    let glass = json!({"branch": "feature-x", "break_glass": "hotfix for incident 4711"});
+    let (status, body) = set_branch(&server, &quinn, "app-a", glass.clone()).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(upstream.head(), before);
+    let (status, body) = set_branch(&server, &root, "app-a", glass).await;
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(upstream.head(), before);
+    assert!(
+        stg1(&upstream).contains("app-a: \"feature-x\""),
+        "{}",
+        stg1(&upstream)
+    );
+
+    // The lane shows the lock and the broken glass; the audit log has both.
+    let holds = server.json("/api/v1/holds").await;
+    let lane = holds["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["environment"] == "stg-1")
+        .unwrap();
+    assert_eq!(lane["locks"][0]["reason"], "release tests for photo-books");
+    assert_eq!(lane["glass_breaks"][0]["by"], "root");
+    assert_eq!(
+        lane["glass_breaks"][0]["reason"],
+        "hotfix for incident 4711"
+    );
+    let actions = audit_actions(&server).await;
+    assert!(
+        actions.contains(&("lock".into(), "committed".into(), String::new())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&(
+            "break-glass".into(),
+            "committed".into(),
+            "hotfix for incident 4711".into()
+        )),
+        "{actions:?}"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|(a, o, m)| a == "promote" && o == "refused" && m.contains("locked by quinn")),
+        "{actions:?}"
+    );
+
+    // Lifted, anyone who may write writes again.
+    let id = lane["locks"][0]["id"].as_i64().unwrap();
+    let (status, body) = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/locks/{id}"),
+            Some(&quinn),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = set_branch(&server, &quinn, "app-c", json!({"branch": "master"})).await;
+    assert_eq!(status, 200, "{body}");
+    // Lifting twice is a clear 404, not a second row saying it worked.
+    let (status, _) = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/locks/{id}"),
+            Some(&quinn),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_service_lock_holds_only_that_service() {
+    let (upstream, server) = setup().await;
+    let quinn = server.token("quinn").await;
+    let lock = json!({"environment": "stg-1", "service": "app-a", "reason": "perf run"});
+    let (status, body) = server
+        .send(Method::POST, "/api/v1/locks", Some(&quinn), Some(lock))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = set_branch(&server, &quinn, "app-a", json!({"branch": "feature-x"})).await;
+    assert_eq!(status, 423, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("app-a in stg-1 is locked"),
+        "{body}"
+    );
+    let (status, body) = set_branch(&server, &quinn, "app-c", json!({"branch": "master"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(stg1(&upstream).contains("app-c: master"));
+    // The overview's cell says so, so nobody reads it as free.
+    let (_, page) = server.get("/").await;
+    assert!(
+        page.contains("locked by quinn: perf run"),
+        "the cell shows the lock"
+    );
+}
+
+#[tokio::test]
+async fn a_freeze_window_in_force_refuses_writes_and_says_until_when() {
+    let (upstream, server) = setup().await;
+    let root = server.token("root").await;
+    let now = berth::clock::unix_now();
+    let at = |t: i64| {
+        // `YYYY-MM-DD HH:MM` in UTC.
+        let text = app::format::utc(t);
+        text[..16].to_string()
+    };
+    let freeze = json!({
+        "environment": "stg-1", "weekly": false,
+        "starts": at(now - 3600), "ends": at(now + 7200),
+        "time_zone": "UTC", "reason": "quarter close"
+    });
+    let (status, body) = server
+        .send(Method::POST, "/api/v1/freezes", Some(&root), Some(freeze))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body["active"].is_array(), "{body}");
+    let before = upstream.head();
+    let (status, body) = set_branch(&server, &root, "app-a", json!({"branch": "feature-x"})).await;
+    assert_eq!(status, 423, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("stg-1 is frozen until"), "{error}");
+    assert!(error.contains("quarter close"), "{error}");
+    assert_eq!(upstream.head(), before);
+    // Dev is not frozen.
+    let (status, body) = server
+        .send(
+            Method::POST,
+            "/api/v1/environments/dev/services/app-a",
+            Some(&root),
+            Some(json!({"branch": "feature-x"})),
+        )
+        .await;
+    assert_ne!(status, 423, "{body}");
+}
+
+#[tokio::test]
+async fn bad_locks_and_freezes_are_refused_whole_and_only_qa_and_admin_set_them() {
+    let (_upstream, server) = setup().await;
+    let dave = server.token("dave").await;
+    let root = server.token("root").await;
+    let lock = json!({"environment": "stg-1", "reason": "mine"});
+    let (status, _) = server
+        .send(Method::POST, "/api/v1/locks", Some(&dave), Some(lock))
+        .await;
+    assert_eq!(status, 403);
+    let cases = [
+        (
+            json!({"environment": "nope", "reason": ""}),
+            "no environment `nope`; say why",
+        ),
+        (
+            json!({"environment": "stg-1", "service": "x", "reason": "a\nb"}),
+            "no service `x`; the reason must be one line",
+        ),
+        (
+            json!({"environment": "stg-1", "reason": "r", "hours": 100000}),
+            "at most 336 hours",
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = server
+            .send(Method::POST, "/api/v1/locks", Some(&root), Some(body))
+            .await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(expected),
+            "{answer}"
+        );
+    }
+    let freezes = [
+        (
+            json!({"weekly": true, "starts": "Fry 18:00", "ends": "Mon 09:00", "reason": "r"}),
+            "Fry",
+        ),
+        (
+            json!({"weekly": true, "starts": "Fri 18:00", "ends": "Mon 09:00", "time_zone": "Mars/Olympus", "reason": "r"}),
+            "Mars/Olympus",
+        ),
+        (
+            json!({"weekly": false, "starts": "2020-01-01 10:00", "ends": "2020-01-02 10:00", "reason": "r"}),
+            "already over",
+        ),
+        (
+            json!({"weekly": true, "starts": "Fri 18:00", "ends": "Mon 09:00", "reason": "r", "extra": 1}),
+            "unknown field",
+        ),
+    ];
+    for (body, expected) in freezes {
+        let (status, answer) = server
+            .send(Method::POST, "/api/v1/freezes", Some(&root), Some(body))
+            .await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(expected),
+            "{answer}"
+        );
+    }
+    let holds = server.json("/api/v1/holds").await;
+    assert!(holds["freezes"].as_array().unwrap().is_empty());
+    assert!(holds["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["locks"].as_array().unwrap().is_empty()));
+}
