@@ -269,6 +269,10 @@ async fn bad_locks_and_freezes_are_refused_whole_and_only_qa_and_admin_set_them(
             "no service `x`; the reason must be one line",
         ),
         (
+            json!({"environment": "stg-1", "reason": "deploy \u{202E}kcab"}),
+            "one line of visible text",
+        ),
+        (
             json!({"environment": "stg-1", "reason": "r", "hours": 100000}),
             "at most 336 hours",
         ),

@@ -56,11 +56,16 @@ pub fn ServiceGrid(
                             now
                         />
                     };
+                    let held = cell.held.clone().map(|words| {
+                        let title = words.clone();
+                        view! { <span class="cell-held" title=title>{words}</span> }
+                    });
                     let Some(branch) = cell.branch.clone() else {
                         return view! {
-                            <td class="cell not-deployed" data-env=cell.environment>
+                            <td class="cell not-deployed" class:held=cell.held.is_some() data-env=cell.environment>
                                 <span class="muted">"not deployed"</span>
                                 {live}
+                                {held}
                             </td>
                         }
                         .into_any();
@@ -71,10 +76,6 @@ pub fn ServiceGrid(
                         (false, true) => "cell default",
                         (false, false) => "cell",
                     };
-                    let held = cell.held.clone().map(|words| {
-                        let title = words.clone();
-                        view! { <span class="cell-held" title=title>{words}</span> }
-                    });
                     let toggle = if lit { None } else { Some(branch.as_str()) };
                     let href = overview_href(&service_filter, &branch_filter, toggle);
                     let dev = shortcuts.dev.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));

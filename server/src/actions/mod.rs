@@ -329,7 +329,7 @@ fn break_glass_reason(who: &Identity, reason: Option<&str>) -> Result<Option<Str
         )));
     }
     if reason.chars().count() > crate::sharing::MAX_REASON_CHARS
-        || reason.chars().any(char::is_control)
+        || !crate::sharing::plain_line(reason)
     {
         return Err(BerthError::Invalid(format!(
             "the reason for breaking the glass must be one line of at most {} characters",

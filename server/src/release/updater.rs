@@ -83,14 +83,6 @@ impl Releases {
     /// arriving together release once.
     async fn follow(&self, target: &Target, build: &Build, trigger: Trigger<'_>) {
         let _service = self.lock(&build.service).await;
-        if let Some(why) = self
-            .sharing
-            .automation_held(&target.environment, &build.service)
-            .await
-        {
-            self.held(target, build, &trigger, &why).await;
-            return;
-        }
         match self
             .store
             .latest_release(&build.service, &target.environment)
@@ -98,9 +90,18 @@ impl Releases {
         {
             Ok(Some(last))
                 if last.image_tag == build.image_tag && last.outcome != ReleaseOutcome::Failed => {}
-            Ok(_) => {
-                self.set_image(target, build, None, trigger).await;
-            }
+            // Asked only when there is something to release, so a held
+            // environment costs nothing on every refresh.
+            Ok(_) => match self
+                .sharing
+                .automation_held(&target.environment, &build.service)
+                .await
+            {
+                Some(why) => self.held(target, build, &trigger, &why).await,
+                None => {
+                    self.set_image(target, build, None, trigger).await;
+                }
+            },
             Err(err) => tracing::error!(%err, "cannot read releases; not releasing"),
         }
     }
@@ -268,17 +269,20 @@ pub(super) fn spawn(releases: Arc<Releases>) {
         let mut seen: Option<Arc<crate::readmodel::Snapshot>> = None;
         let mut tick = tokio::time::interval(FOLLOW_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Pending until the snapshot is loaded; a first pass resumes too,
+        // since a hold may have ended while Berth was down.
+        let mut lifted = true;
         loop {
             // A lock or freeze ending: what it held goes out now.
-            let lifted = tokio::select! {
-                _ = tick.tick() => false,
-                _ = releases.sharing.lifted.notified() => true,
-            };
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = releases.sharing.lifted.notified() => lifted = true,
+            }
             let snapshot = releases.read_model.snapshot();
             if !snapshot.loaded {
                 continue;
             }
-            if lifted {
+            if std::mem::take(&mut lifted) {
                 releases.resume_prod().await;
             } else if seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, &snapshot)) {
                 continue;

@@ -54,6 +54,12 @@ pub fn freeze_at(row: &FreezeRow, now: i64) -> Option<Freeze> {
     })
 }
 
+/// A one-off window that has ended: kept in the database, shown nowhere.
+pub fn is_over(row: &FreezeRow, now: i64) -> bool {
+    !row.weekly
+        && rule_of(row).is_some_and(|r| r.active_at(now).is_none() && r.next_after(now).is_none())
+}
+
 /// Every environment's holds at `now`.
 pub fn board(
     config: &Config,
@@ -62,7 +68,11 @@ pub fn board(
     glass: Vec<GlassBreak>,
     now: i64,
 ) -> SharingBoard {
-    let freezes: Vec<Freeze> = freezes.iter().filter_map(|f| freeze_at(f, now)).collect();
+    let freezes: Vec<Freeze> = freezes
+        .iter()
+        .filter(|f| !is_over(f, now))
+        .filter_map(|f| freeze_at(f, now))
+        .collect();
     let environments = config
         .environments
         .iter()

@@ -29,8 +29,8 @@ use app::{
 use tokio::sync::Notify;
 
 pub use gate::WriteGate;
-pub use requests::MAX_REASON_CHARS;
 use requests::{freeze_target, lock_target, Checked};
+pub use requests::{plain_line, MAX_REASON_CHARS};
 
 use crate::{
     actions::audit,
@@ -45,12 +45,18 @@ use crate::{
 /// the clock, locks run out, and another Berth process may have changed
 /// them.
 const REREAD: Duration = Duration::from_secs(2);
+/// Locks in force per environment, and freeze windows not over: every
+/// lane shows them all, so one script cannot make pages huge.
+const MAX_LOCKS: usize = 20;
+const MAX_FREEZES: usize = 50;
 
 pub struct Sharing {
     config: Arc<Config>,
     store: Arc<dyn SharingStore>,
     audit: Arc<dyn AccessStore>,
     read_model: Arc<ReadModel>,
+    /// One read at a time, so an older read never replaces a newer one.
+    rereading: tokio::sync::Mutex<()>,
     /// The holds in force at the last read, to tell when one ended.
     in_force: std::sync::Mutex<HashSet<(String, &'static str, i64)>>,
     /// Told when a hold ended: held image updates and prod deploys are
@@ -70,6 +76,7 @@ impl Sharing {
             store,
             audit,
             read_model,
+            rereading: Default::default(),
             in_force: Default::default(),
             lifted: Notify::new(),
         })
@@ -101,6 +108,7 @@ impl Sharing {
 
     /// Reads the board, shows it, and tells automation when a hold ended.
     pub async fn reread(&self) {
+        let _one = self.rereading.lock().await;
         let board = match self.board(unix_now()).await {
             Ok(board) => board,
             Err(err) => {
@@ -183,6 +191,26 @@ impl Sharing {
         // Its own task: once accepted, stored and audited whatever the
         // client does.
         spawned(async move {
+            let open = sharing
+                .store
+                .locks_in_force(lock.at)
+                .await
+                .map_err(unavailable)?;
+            if open
+                .iter()
+                .filter(|l| l.environment == lock.environment)
+                .count()
+                >= MAX_LOCKS
+            {
+                let err = BerthError::Invalid(format!(
+                    "{} already has {MAX_LOCKS} locks; lift one first",
+                    lock.environment
+                ));
+                sharing
+                    .refused(&who, AuditAction::Lock, &target, &err)
+                    .await;
+                return Err(err);
+            }
             let id = sharing.store.add_lock(&lock).await.map_err(unavailable)?;
             let detail = format!("“{}”{}", lock.reason, until_words(lock.until));
             sharing
@@ -271,6 +299,17 @@ impl Sharing {
         let sharing = Arc::clone(self);
         let who = who.clone();
         spawned(async move {
+            let stored = sharing.store.freezes().await.map_err(unavailable)?;
+            let open = stored.iter().filter(|f| !board::is_over(f, now)).count();
+            if open >= MAX_FREEZES {
+                let err = BerthError::Invalid(format!(
+                    "there are already {MAX_FREEZES} freeze windows; lift one first"
+                ));
+                sharing
+                    .refused(&who, AuditAction::Freeze, &target, &err)
+                    .await;
+                return Err(err);
+            }
             let id = sharing.store.add_freeze(&row).await.map_err(unavailable)?;
             let row = crate::store::FreezeRow { id, ..row };
             let freeze = board::freeze_at(&row, now).ok_or_else(|| {

@@ -173,10 +173,20 @@ fn reason(text: &str, problems: &mut Vec<String>) -> String {
         problems.push(format!(
             "the reason is longer than {MAX_REASON_CHARS} characters"
         ));
-    } else if text.chars().any(char::is_control) {
-        problems.push("the reason must be one line of text".into());
+    } else if !plain_line(text) {
+        problems.push("the reason must be one line of visible text".into());
     }
     text.to_string()
+}
+
+/// One line without control characters or the invisible ones that turn
+/// text around or hide it (bidi controls, zero-width spaces), which could
+/// make a reason on a lane read as something else.
+pub fn plain_line(text: &str) -> bool {
+    !text.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    })
 }
 
 /// A time or a zone name: none is longer than this, and refusing longer

@@ -7,6 +7,7 @@
 mod common;
 
 mod follow;
+mod holds;
 mod markers;
 mod prod;
 mod setup;
