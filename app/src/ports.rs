@@ -45,14 +45,35 @@ pub trait Operations: Send + Sync + 'static {
         requested: Vec<(String, String)>,
         refresh_branches: bool,
     ) -> Result<PromotionPlan, BerthError>;
-    /// `break_glass`: an admin's reason to write through a lock or a freeze.
+    /// `overrides`: an admin's reason to write through a lock or a
+    /// freeze, a confirmation to go over others' claims.
     async fn promote(
         &self,
         request: &Parts,
         environment: &str,
         changes: Vec<(String, String)>,
-        break_glass: Option<String>,
+        overrides: Overrides,
     ) -> Result<CommitResult, BerthError>;
+    async fn claim(&self, request: &Parts, form: ClaimForm) -> Result<Claim, BerthError>;
+    /// Rolls a prod service back to release `to`; the new release's id.
+    async fn rollback(
+        &self,
+        request: &Parts,
+        service: &str,
+        to: i64,
+        reason: &str,
+        overrides: Overrides,
+    ) -> Result<i64, BerthError>;
+    /// Resumes prod automation of a service paused by a rollback.
+    async fn resume_automation(&self, request: &Parts, service: &str) -> Result<(), BerthError>;
+    /// `hours`: how much later it ends (2 by default); None ends it now.
+    async fn change_claim(
+        &self,
+        request: &Parts,
+        id: i64,
+        extend_hours: Option<u32>,
+        end: bool,
+    ) -> Result<Claim, BerthError>;
     async fn lock(&self, request: &Parts, form: LockForm) -> Result<Lock, BerthError>;
     async fn lift_lock(&self, request: &Parts, id: i64) -> Result<Lock, BerthError>;
     async fn freeze(&self, request: &Parts, form: FreezeForm) -> Result<Freeze, BerthError>;

@@ -93,13 +93,6 @@ pub async fn build_state(config: Config) -> Result<AppState> {
     );
     sharing.reread().await;
     sharing.spawn();
-    let actions = Arc::new(Actions::new(
-        Arc::clone(&config),
-        Arc::clone(&gatekeeper),
-        Arc::clone(&read_model),
-        Arc::clone(&access),
-        Arc::clone(&sharing),
-    ));
     // Watches start now and keep retrying on their own; an unreachable
     // cluster never stops Berth from serving what git says.
     let live = Arc::new(crate::cluster::start(&config.clusters).await);
@@ -107,12 +100,20 @@ pub async fn build_state(config: Config) -> Result<AppState> {
     let releases = Releases::new(
         Arc::clone(&config),
         release_store,
-        access,
+        Arc::clone(&access),
         Arc::clone(&live),
         Arc::clone(&read_model),
-        sharing,
+        Arc::clone(&sharing),
     );
     releases.spawn();
+    let actions = Arc::new(Actions::new(
+        Arc::clone(&config),
+        Arc::clone(&gatekeeper),
+        Arc::clone(&read_model),
+        access,
+        sharing,
+        Arc::clone(&releases),
+    ));
     Ok(AppState {
         releases,
         leptos_options: leptos_options(&config),

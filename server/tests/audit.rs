@@ -215,7 +215,7 @@ async fn huge_input_is_refused_without_being_stored() {
     let err = server
         .state
         .actions
-        .promote(&root_identity, "dev", &many, None)
+        .promote(&root_identity, "dev", &many, &Default::default())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("at most the 3 services"), "{err}");

@@ -28,7 +28,17 @@ async fn set_branch(
     service: &str,
     body: serde_json::Value,
 ) -> (u16, serde_json::Value) {
-    let path = format!("/api/v1/environments/stg-1/services/{service}");
+    set_branch_in(server, token, "stg-1", service, body).await
+}
+
+async fn set_branch_in(
+    server: &Server,
+    token: &str,
+    environment: &str,
+    service: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let path = format!("/api/v1/environments/{environment}/services/{service}");
     server
         .send(Method::POST, &path, Some(token), Some(body))
         .await
@@ -322,4 +332,119 @@ async fn bad_locks_and_freezes_are_refused_whole_and_only_qa_and_admin_set_them(
         .unwrap()
         .iter()
         .all(|e| e["locks"].as_array().unwrap().is_empty()));
+}
+
+#[tokio::test]
+async fn a_claim_on_dev_asks_others_to_confirm_and_records_the_override() {
+    let (upstream, server) = setup().await;
+    let kim = server.token("kim").await;
+    let dave = server.token("dave").await;
+    let claim = json!({"environment": "dev", "services": ["app-a"], "purpose": "testing checkout"});
+    let (status, body) = server
+        .send(Method::POST, "/api/v1/claims", Some(&kim), Some(claim))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["by"], "kim");
+    let id = body["id"].as_i64().unwrap();
+    // Two hours by default.
+    let length = body["until"].as_i64().unwrap() - body["since"].as_i64().unwrap();
+    assert_eq!(length, 2 * 3600);
+    // A second claim over it is refused, naming the holder.
+    let again = json!({"environment": "dev", "purpose": "mine"});
+    let (status, body) = server
+        .send(Method::POST, "/api/v1/claims", Some(&dave), Some(again))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("claimed by kim"),
+        "{body}"
+    );
+    // Stg is booked, not claimed.
+    let stg = json!({"environment": "stg-1", "purpose": "x"});
+    let (status, _) = server
+        .send(Method::POST, "/api/v1/claims", Some(&kim), Some(stg))
+        .await;
+    assert_eq!(status, 400);
+
+    // Someone else changing app-a is asked to confirm; nothing is written.
+    let before = upstream.head();
+    let (status, body) = set_branch_in(
+        &server,
+        &dave,
+        "dev",
+        "app-a",
+        json!({"branch": "feature-x"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("app-a in dev is claimed by kim"), "{error}");
+    assert!(error.contains("testing checkout"), "{error}");
+    assert_eq!(upstream.head(), before);
+    // The holder changes it without being asked; others' other services too.
+    let (status, body) = set_branch_in(
+        &server,
+        &kim,
+        "dev",
+        "app-a",
+        json!({"branch": "feature-x"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        set_branch_in(&server, &dave, "dev", "app-b", json!({"branch": "main"})).await;
+    assert_eq!(status, 200, "{body}");
+    // Confirmed, it goes over the claim and the override is recorded.
+    let confirmed = json!({"branch": "master", "override_claim": true});
+    let (status, body) = set_branch_in(&server, &dave, "dev", "app-a", confirmed).await;
+    assert_eq!(status, 200, "{body}");
+    let actions = audit_actions(&server).await;
+    assert!(
+        actions
+            .iter()
+            .any(|(a, o, _)| a == "override-claim" && o == "committed"),
+        "{actions:?}"
+    );
+    let rows = server
+        .state
+        .actions
+        .store
+        .audit(&Default::default())
+        .await
+        .unwrap();
+    let row = rows.iter().find(|r| r.action == "override-claim").unwrap();
+    assert_eq!(row.actor, "dave");
+    assert!(row.detail.contains("claimed by kim"), "{}", row.detail);
+
+    // Only the holder (or qa, admin) extends or ends it.
+    let extend = format!("/api/v1/claims/{id}/extend");
+    let (status, _) = server
+        .send(Method::POST, &extend, Some(&dave), Some(json!({})))
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = server
+        .send(Method::POST, &extend, Some(&kim), Some(json!({"hours": 1})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["until"].as_i64().unwrap() - body["since"].as_i64().unwrap(),
+        3 * 3600
+    );
+    let (status, _) = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/claims/{id}"),
+            Some(&kim),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let holds = server.json("/api/v1/holds").await;
+    let dev = holds["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["environment"] == "dev")
+        .unwrap();
+    assert!(dev["claims"].as_array().unwrap().is_empty(), "{dev}");
 }

@@ -399,7 +399,7 @@ async fn a_project_promotion_moves_several_services_in_one_commit() {
     let result = server
         .state
         .actions
-        .promote(&quinn, "stg-1", &changes, None)
+        .promote(&quinn, "stg-1", &changes, &Default::default())
         .await
         .unwrap();
     let sha = result.commit.unwrap();

@@ -23,18 +23,24 @@ pub async fn get_promotion_plan(
 }
 
 /// Commits the promotion and shows the overview with the new grid.
-/// `break_glass`: an admin's reason to write through a lock or a freeze.
+/// `break_glass`: an admin's reason to write through a lock or a freeze;
+/// `override_claims` (a checkbox): go over others' claims.
 #[server(endpoint = "promote")]
 pub async fn promote(
     environment: String,
     changes: String,
     #[server(default)] break_glass: Option<String>,
+    #[server(default)] override_claims: Option<String>,
 ) -> Result<(), BerthError> {
     let request = crate::ports::request_parts().await?;
     let operations = crate::ports::operations()?;
+    let overrides = crate::model::Overrides {
+        break_glass,
+        override_claims: override_claims.is_some(),
+    };
     let result = super::with_status(
         operations
-            .promote(&request, &environment, parse_pairs(&changes), break_glass)
+            .promote(&request, &environment, parse_pairs(&changes), overrides)
             .await,
     )?;
     let target = match result.commit {

@@ -66,3 +66,49 @@ pub async fn lift_freeze(id: i64) -> Result<(), BerthError> {
     leptos_axum::redirect(&format!("/locks?unfrozen={id}"));
     Ok(())
 }
+
+/// Claims a Dev environment (all of it when `services` is empty; names
+/// separated by commas or spaces) for a purpose.
+#[server(endpoint = "claim_environment")]
+pub async fn claim_environment(
+    environment: String,
+    #[server(default)] services: Option<String>,
+    purpose: String,
+    #[server(default)] hours: Option<u32>,
+) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    let services = services
+        .unwrap_or_default()
+        .split([',', ' '])
+        .filter(|s| !s.is_empty())
+        .take(1000)
+        .map(str::to_string)
+        .collect();
+    let form = crate::model::ClaimForm {
+        environment,
+        services,
+        purpose,
+        hours,
+    };
+    let claim = super::with_status(crate::ports::operations()?.claim(&request, form).await)?;
+    leptos_axum::redirect(&format!("/locks?claimed={}", claim.id));
+    Ok(())
+}
+
+/// Extends a claim by two hours, or (`end`) ends it.
+#[server(endpoint = "change_claim")]
+pub async fn change_claim(
+    id: i64,
+    #[server(default)] end: Option<String>,
+) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    let end = end.is_some();
+    super::with_status(
+        crate::ports::operations()?
+            .change_claim(&request, id, None, end)
+            .await,
+    )?;
+    let what = if end { "ended" } else { "extended" };
+    leptos_axum::redirect(&format!("/locks?{what}={id}"));
+    Ok(())
+}

@@ -41,6 +41,14 @@ pub fn EnvLane(
                         </A>
                     }
                 })}
+            {(summary.kind == EnvironmentKind::Dev)
+                .then(|| {
+                    view! {
+                        <A href="/locks#claim" attr:class="lane-action claim-link">
+                            "Claim"
+                        </A>
+                    }
+                })}
             <p class="detail">{detail}</p>
             <p class="last-change">
                 {summary

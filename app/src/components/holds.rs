@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     format::{ago, until, utc},
-    model::{EnvironmentHolds, Freeze, Lock},
+    model::{Claim, EnvironmentHolds, Freeze, Lock, Pause},
 };
 
 /// What holds an environment, on its lane and its pages: locks, freezes
@@ -40,7 +40,33 @@ pub fn HoldBanner(holds: EnvironmentHolds, now: i64) -> impl IntoView {
             }
         })
         .collect_view();
-    view! { <div class="holds">{locks}{frozen}{next}{glass}</div> }
+    let claims = holds
+        .claims
+        .into_iter()
+        .map(|claim| view! { <ClaimLine claim now/> })
+        .collect_view();
+    let paused = holds
+        .paused
+        .into_iter()
+        .map(|pause| view! { <PauseLine pause now/> })
+        .collect_view();
+    view! { <div class="holds">{locks}{frozen}{next}{claims}{paused}{glass}</div> }
+}
+
+#[component]
+pub fn ClaimLine(claim: Claim, now: i64) -> impl IntoView {
+    view! {
+        <p class="hold claim" data-claim=claim.id>
+            <strong>{format!("Claimed by {}", claim.by)}</strong>
+            {format!(
+                " ({}) until {} UTC ({}): ",
+                claim.scope(),
+                utc(claim.until),
+                until(now, claim.until),
+            )}
+            <q>{claim.purpose}</q>
+        </p>
+    }
 }
 
 #[component]
@@ -73,6 +99,17 @@ fn FreezeLine(freeze: Freeze, now: i64) -> impl IntoView {
             <strong>"Frozen"</strong>
             {format!("{end}, {} by {}: ", freeze.window, freeze.by)}
             <q>{freeze.reason}</q>
+        </p>
+    }
+}
+
+#[component]
+pub fn PauseLine(pause: Pause, now: i64) -> impl IntoView {
+    view! {
+        <p class="hold paused">
+            <strong>{format!("Automation of {} paused", pause.service)}</strong>
+            {format!(" by {} {} ({} UTC): newer green builds wait until it is resumed — ", pause.by, ago(now, pause.since), utc(pause.since))}
+            <q>{pause.reason}</q>
         </p>
     }
 }

@@ -20,7 +20,7 @@ pub use diff_view::DiffView;
 pub use env_lane::{EnvLane, SandboxLaneCard};
 pub use error_box::ErrorBox;
 pub use freshness_bar::FreshnessBar;
-pub use holds::HoldBanner;
+pub use holds::{HoldBanner, PauseLine};
 pub use live_state::{ClusterLine, LiveBadge, SandboxChain, SandboxState};
 pub use loaded::Loaded;
 pub use problem_list::ProblemList;

@@ -187,6 +187,13 @@ pub struct ServicePipeline {
     pub deployed: Option<PipelineCommit>,
     /// Newest first.
     pub commits: Vec<PipelineCommit>,
+    /// Automation paused (after a rollback): newer green builds wait.
+    #[serde(default)]
+    pub paused: Option<crate::model::Pause>,
+    /// Releases deployed before, one per image tag, newest first, not
+    /// the one live now: where a rollback can go.
+    #[serde(default)]
+    pub rollback_to: Vec<Release>,
 }
 
 /// A deploy marker that could not be sent (yet).

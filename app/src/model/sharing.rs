@@ -41,6 +41,52 @@ pub struct Freeze {
     pub next: Option<(i64, i64)>,
 }
 
+/// A person's claim on Dev (all of it, or some services) for a purpose:
+/// anyone else changing what it covers is asked to confirm first, and the
+/// override is recorded. It ends by hand or when its time is up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: i64,
+    pub environment: String,
+    /// Empty: the whole environment.
+    pub services: Vec<String>,
+    pub purpose: String,
+    pub by: String,
+    pub since: i64,
+    pub until: i64,
+}
+
+impl Claim {
+    /// Whether a change to `services` (none: the whole environment)
+    /// touches what this claim covers.
+    pub fn covers(&self, services: &[String]) -> bool {
+        self.services.is_empty()
+            || services.is_empty()
+            || services.iter().any(|s| self.services.contains(s))
+    }
+
+    /// "all of Dev" or "app-a, app-b".
+    pub fn scope(&self) -> String {
+        if self.services.is_empty() {
+            format!("all of {}", self.environment)
+        } else {
+            self.services.join(", ")
+        }
+    }
+}
+
+/// Automation of one service in an environment paused (after a
+/// rollback): newer green builds are listed but not deployed until
+/// someone resumes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pause {
+    pub environment: String,
+    pub service: String,
+    pub reason: String,
+    pub by: String,
+    pub since: i64,
+}
+
 /// A write an admin let through a lock or a freeze.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlassBreak {
@@ -65,6 +111,12 @@ pub struct EnvironmentHolds {
     pub next_freeze: Option<Freeze>,
     /// Glass broken in the last 24 hours, newest first.
     pub glass_breaks: Vec<GlassBreak>,
+    /// Claims in force.
+    #[serde(default)]
+    pub claims: Vec<Claim>,
+    /// Services whose automation is paused.
+    #[serde(default)]
+    pub paused: Vec<Pause>,
 }
 
 impl EnvironmentHolds {
@@ -84,9 +136,24 @@ impl EnvironmentHolds {
         if let Some(freeze) = self.frozen.first() {
             return Some(format!("frozen: {}", freeze.reason));
         }
-        self.locks_of(service)
+        if let Some(lock) = self.locks_of(service).next() {
+            return Some(format!("locked by {}: {}", lock.by, lock.reason));
+        }
+        self.claims_of(service, None)
             .next()
-            .map(|lock| format!("locked by {}: {}", lock.by, lock.reason))
+            .map(|claim| format!("claimed by {}: {}", claim.by, claim.purpose))
+    }
+
+    /// The claims covering `service` (any service when None), held by
+    /// someone other than `not_by` when given.
+    pub fn claims_of<'a>(
+        &'a self,
+        service: &'a str,
+        not_by: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Claim> + 'a {
+        self.claims.iter().filter(move |c| {
+            c.covers(&[service.to_string()]) && not_by.is_none_or(|who| c.by != who)
+        })
     }
 
     /// The locks that hold `service` (its own, or the environment's).
@@ -105,6 +172,9 @@ pub struct SharingBoard {
     /// The time zone new freezes are written in unless another is named.
     pub time_zone: String,
     pub now: i64,
+    /// The environments people claim (Dev).
+    #[serde(default)]
+    pub claimable: Vec<String>,
 }
 
 impl SharingBoard {
@@ -113,6 +183,31 @@ impl SharingBoard {
             .iter()
             .find(|h| h.environment == environment)
     }
+}
+
+/// A claim asked for: Dev (all, or some services) for a purpose.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimForm {
+    pub environment: String,
+    /// Empty or absent: the whole environment.
+    #[serde(default)]
+    pub services: Vec<String>,
+    pub purpose: String,
+    /// How long, 2 hours when absent.
+    #[serde(default)]
+    pub hours: Option<u32>,
+}
+
+/// What a person says to write through what holds an environment: an
+/// admin's reason to break the glass, or a confirmation to override
+/// someone's claim.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overrides {
+    #[serde(default)]
+    pub break_glass: Option<String>,
+    #[serde(default)]
+    pub override_claims: bool,
 }
 
 /// A lock asked for, from the form or the JSON API.

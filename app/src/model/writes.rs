@@ -109,6 +109,10 @@ pub struct PromotionPlan {
     /// When the plan was made (unix seconds), for "until … (in 2 h)".
     #[serde(default)]
     pub now: i64,
+    /// Others' claims the change would go over, as a sentence naming
+    /// each holder: the commit asks to confirm.
+    #[serde(default)]
+    pub claimed: Option<String>,
 }
 
 /// What a person did through Berth: the `Berth-Action` trailer of its
@@ -136,6 +140,16 @@ pub enum AuditAction {
     LiftFreeze,
     /// An admin let a write through a lock or a freeze.
     BreakGlass,
+    /// A person claimed Dev (or some services in it).
+    Claim,
+    ExtendClaim,
+    EndClaim,
+    /// A write went ahead over someone else's claim, confirmed.
+    OverrideClaim,
+    /// A prod service went back to a release deployed before.
+    Rollback,
+    /// Prod automation of a service, paused by a rollback, resumed.
+    ResumeAutomation,
 }
 
 impl AuditAction {
@@ -149,7 +163,7 @@ impl AuditAction {
         }
     }
 
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::Promote,
         AuditAction::PromoteProject,
         AuditAction::CreateSandbox,
@@ -162,6 +176,12 @@ impl AuditAction {
         AuditAction::Freeze,
         AuditAction::LiftFreeze,
         AuditAction::BreakGlass,
+        AuditAction::Claim,
+        AuditAction::ExtendClaim,
+        AuditAction::EndClaim,
+        AuditAction::OverrideClaim,
+        AuditAction::Rollback,
+        AuditAction::ResumeAutomation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +198,12 @@ impl AuditAction {
             AuditAction::Freeze => "freeze",
             AuditAction::LiftFreeze => "lift-freeze",
             AuditAction::BreakGlass => "break-glass",
+            AuditAction::Claim => "claim",
+            AuditAction::ExtendClaim => "extend-claim",
+            AuditAction::EndClaim => "end-claim",
+            AuditAction::OverrideClaim => "override-claim",
+            AuditAction::Rollback => "rollback",
+            AuditAction::ResumeAutomation => "resume-automation",
         }
     }
 }

@@ -3,7 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{get_sharing, AddFreeze, LiftFreeze, LiftLock, LockEnvironment},
+    api::{
+        get_sharing, AddFreeze, ChangeClaim, ClaimEnvironment, LiftFreeze, LiftLock,
+        LockEnvironment,
+    },
     components::{ErrorBox, HoldBanner, Loaded, WithViewer},
     format::{until, utc},
     live::use_live_feed,
@@ -19,6 +22,8 @@ pub fn LocksPage() -> impl IntoView {
     let lift = ServerAction::<LiftLock>::new();
     let freeze = ServerAction::<AddFreeze>::new();
     let unfreeze = ServerAction::<LiftFreeze>::new();
+    let claim = ServerAction::<ClaimEnvironment>::new();
+    let change = ServerAction::<ChangeClaim>::new();
     let version = use_live_feed().version;
     let query = use_query_map();
     let board = Resource::new(
@@ -29,6 +34,9 @@ pub fn LocksPage() -> impl IntoView {
                 query.read().get("lifted"),
                 query.read().get("frozen"),
                 query.read().get("unfrozen"),
+                query.read().get("claimed"),
+                query.read().get("extended"),
+                query.read().get("ended"),
             )
         },
         |_| get_sharing(),
@@ -39,6 +47,8 @@ pub fn LocksPage() -> impl IntoView {
             lift.value().get(),
             freeze.value().get(),
             unfreeze.value().get(),
+            claim.value().get(),
+            change.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -47,15 +57,19 @@ pub fn LocksPage() -> impl IntoView {
         .collect_view()
     };
     view! {
-        <Title text="Locks and freezes"/>
-        <h1>"Locks and freezes"</h1>
+        <Title text="Locks, freezes and claims"/>
+        <h1>"Locks, freezes and claims"</h1>
         <p class="muted">
             "While an environment is locked or frozen, Berth refuses every change to it — "
             "promotions from the pages and the API, image updates from builds, prod deploys — "
-            "with the reason below. An admin may break the glass with a reason of their own."
+            "with the reason below. An admin may break the glass with a reason of their own. "
+            "A claim on Dev refuses nobody: others changing what it covers are asked to confirm, and that is recorded."
         </p>
         {errors}
-        <Loaded data=board render=move |board| view! { <Board board lock lift freeze unfreeze/> }/>
+        <Loaded
+            data=board
+            render=move |board| view! { <Board board lock lift freeze unfreeze claim change/> }
+        />
     }
 }
 
@@ -66,11 +80,14 @@ fn Board(
     lift: ServerAction<LiftLock>,
     freeze: ServerAction<AddFreeze>,
     unfreeze: ServerAction<LiftFreeze>,
+    claim: ServerAction<ClaimEnvironment>,
+    change: ServerAction<ChangeClaim>,
 ) -> impl IntoView {
     let now = board.now;
     view! {
         <WithViewer render=move |viewer: Viewer| {
             let may = matches!(viewer.role, Some(Role::Qa | Role::Admin));
+            let user = viewer.user.clone().unwrap_or_default();
             let board = board.clone();
             let environments = board
                 .environments
@@ -96,6 +113,13 @@ fn Board(
                             })
                             .collect_view()
                     });
+                    let claim_buttons = holds
+                        .claims
+                        .clone()
+                        .into_iter()
+                        .filter(|c| may || (!user.is_empty() && c.by == user))
+                        .map(|c| view! { <ClaimButtons id=c.id by=c.by change/> })
+                        .collect_view();
                     let state = if holds.held() { "held" } else { "free" };
                     let name = holds.environment.clone();
                     let key = holds.environment.clone();
@@ -106,6 +130,7 @@ fn Board(
                             {free.then(|| view! { <p class="muted">"Not locked or frozen."</p> })}
                             <HoldBanner holds=holds now/>
                             {lifts}
+                            {claim_buttons}
                         </section>
                     }
                 })
@@ -116,6 +141,7 @@ fn Board(
                 {environments}
                 <h2>"Freeze windows"</h2>
                 <FreezeTable freezes=board.freezes.clone() now may unfreeze/>
+                {viewer.user.is_some().then(|| view! { <ClaimForm names=board.claimable.clone() claim/> })}
                 {may.then(|| view! {
                     <LockForm names=names.clone() lock/>
                     <FreezeForm names=names.clone() time_zone=board.time_zone.clone() freeze/>
@@ -253,4 +279,57 @@ fn FreezeForm(
             <button type="submit" class="primary">"Freeze"</button>
         </ActionForm>
     }
+}
+
+#[component]
+fn ClaimButtons(id: i64, by: String, change: ServerAction<ChangeClaim>) -> impl IntoView {
+    let extend = format!("Extend {by}'s claim by 2 h");
+    let end = format!("End {by}'s claim");
+    view! {
+        <ActionForm action=change attr:class="inline">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <button type="submit">{extend}</button>
+        </ActionForm>
+        <ActionForm action=change attr:class="inline">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <input type="hidden" name="end" value="1"/>
+            <button type="submit">{end}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn ClaimForm(names: Vec<String>, claim: ServerAction<ClaimEnvironment>) -> impl IntoView {
+    if names.is_empty() {
+        return ().into_any();
+    }
+    let options = names
+        .into_iter()
+        .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+        .collect_view();
+    view! {
+        <h2 id="claim">"Claim Dev"</h2>
+        <ActionForm action=claim attr:class="confirm claim-form">
+            <label>"Environment " <select name="environment">{options}</select></label>
+            <label>
+                "Services "
+                <input type="text" name="services" maxlength="2000" placeholder="all; or e.g. photo-api, web-app"/>
+            </label>
+            <label>
+                "For "
+                <input type="text" name="purpose" required maxlength="300" placeholder="e.g. testing the checkout flow"/>
+            </label>
+            <label>
+                "Until "
+                <select name="hours">
+                    <option value="1">"in 1 hour"</option>
+                    <option value="2" selected>"in 2 hours"</option>
+                    <option value="4">"in 4 hours"</option>
+                    <option value="8">"in 8 hours"</option>
+                </select>
+            </label>
+            <button type="submit" class="primary">"Claim"</button>
+        </ActionForm>
+    }
+    .into_any()
 }

@@ -2,12 +2,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::get_pipeline,
-    components::{FreshnessBar, LiveBadge, Loaded},
+    api::{get_pipeline, ResumeAutomation, RollBack},
+    components::{ErrorBox, FreshnessBar, LiveBadge, Loaded, PauseLine, WithViewer},
     format::{ago, duration, short_sha, until},
     live::use_live_feed,
-    model::{MarkerProblem, PipelineCommit, ProdPipeline, ServicePipeline, Stage},
+    model::{
+        MarkerProblem, PipelineCommit, ProdPipeline, Release, Role, ServicePipeline, Stage, Viewer,
+    },
 };
+
+/// The page's two writes, made once and shared by every service section.
+#[derive(Clone, Copy)]
+struct Writes {
+    roll_back: ServerAction<RollBack>,
+    resume: ServerAction<ResumeAutomation>,
+}
 
 /// Prod per service: the recent default-branch commits on their way
 /// (pushed, building, passed, deploying, deployed, or why not) and what
@@ -15,19 +24,41 @@ use crate::{
 #[component]
 pub fn ProdPage() -> impl IntoView {
     let feed = use_live_feed();
+    let writes = Writes {
+        roll_back: ServerAction::<RollBack>::new(),
+        resume: ServerAction::<ResumeAutomation>::new(),
+    };
+    let query = leptos_router::hooks::use_query_map();
     let pipeline = Resource::new(
-        move || (feed.version.get(), feed.releases.get()),
+        move || {
+            let query = query.read();
+            (
+                feed.version.get(),
+                feed.releases.get(),
+                query.get("rolled_back"),
+                query.get("resumed"),
+            )
+        },
         |_| get_pipeline(),
     );
+    let errors = move || {
+        [writes.roll_back.value().get(), writes.resume.value().get()]
+            .into_iter()
+            .flatten()
+            .filter_map(Result::err)
+            .map(|error| view! { <ErrorBox error/> })
+            .collect_view()
+    };
     view! {
         <Title text="Prod pipeline"/>
         <h1>"Prod pipeline"</h1>
-        <Loaded data=pipeline render=|pipeline| view! { <Pipeline pipeline/> }/>
+        {errors}
+        <Loaded data=pipeline render=move |pipeline| view! { <Pipeline pipeline writes/> }/>
     }
 }
 
 #[component]
-fn Pipeline(pipeline: ProdPipeline) -> impl IntoView {
+fn Pipeline(pipeline: ProdPipeline, writes: Writes) -> impl IntoView {
     let now = pipeline.freshness.now;
     let environment = pipeline.environment.clone();
     let rule = if pipeline.auto_deploy {
@@ -46,13 +77,18 @@ fn Pipeline(pipeline: ProdPipeline) -> impl IntoView {
         {pipeline
             .services
             .into_iter()
-            .map(|service| view! { <ServiceSection service environment=environment.clone() now/> })
+            .map(|service| view! { <ServiceSection service environment=environment.clone() now writes/> })
             .collect_view()}
     }
 }
 
 #[component]
-fn ServiceSection(service: ServicePipeline, environment: String, now: i64) -> impl IntoView {
+fn ServiceSection(
+    service: ServicePipeline,
+    environment: String,
+    now: i64,
+    writes: Writes,
+) -> impl IntoView {
     let repo = service.repo_url.clone();
     let deployed = service.deployed.clone().map(|c| {
         let when = c.deploy_ended_at.map(|at| ago(now, at)).unwrap_or_default();
@@ -66,10 +102,28 @@ fn ServiceSection(service: ServicePipeline, environment: String, now: i64) -> im
     });
     let name = service.service.clone();
     let section = name.clone();
+    let paused = service.paused.clone();
+    let is_paused = paused.is_some();
+    let targets = service.rollback_to.clone();
+    let controls = {
+        let name = name.clone();
+        let paused = paused.is_some();
+        view! {
+            <WithViewer render=move |viewer: Viewer| {
+                let may = matches!(viewer.role, Some(Role::Qa | Role::Admin));
+                let admin = viewer.role == Some(Role::Admin);
+                may.then(|| view! {
+                    <ProdControls service=name.clone() paused targets=targets.clone() admin now writes/>
+                })
+            }/>
+        }
+    };
     view! {
-        <section class="pipeline" data-service=section>
+        <section class="pipeline" class:paused=is_paused data-service=section>
             <h2>{name.clone()} <span class="muted">{format!(" · {}", service.default_branch)}</span></h2>
+            {paused.map(|pause| view! { <PauseLine pause now/> })}
             {deployed}
+            {controls}
             <LiveBadge environment service=name page=service.live now/>
             {if service.commits.is_empty() {
                 view! { <p class="empty">"No pushes to the default branch seen yet."</p> }.into_any()
@@ -178,4 +232,60 @@ fn MarkerProblems(problems: Vec<MarkerProblem>, now: i64) -> impl IntoView {
             </ul>
         </section>
     }
+}
+
+/// Roll back to a release deployed before, and resume automation after.
+#[component]
+fn ProdControls(
+    service: String,
+    paused: bool,
+    targets: Vec<Release>,
+    admin: bool,
+    now: i64,
+    writes: Writes,
+) -> impl IntoView {
+    let resume = paused.then(|| {
+        let service = service.clone();
+        view! {
+            <ActionForm action=writes.resume attr:class="inline resume">
+                <input type="hidden" name="service" value=service/>
+                <button type="submit">"Resume automation"</button>
+            </ActionForm>
+        }
+    });
+    let rollback = (!targets.is_empty()).then(|| {
+        let options = targets
+            .into_iter()
+            .map(|r| {
+                let label = format!(
+                    "{} ({}) · deployed {}",
+                    r.image_tag,
+                    short_sha(&r.sha),
+                    r.finished_at.map(|at| ago(now, at)).unwrap_or_default()
+                );
+                view! { <option value=r.id.to_string()>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <details class="rollback">
+                <summary>"Roll back…"</summary>
+                <ActionForm action=writes.roll_back attr:class="confirm rollback-form">
+                    <input type="hidden" name="service" value=service.clone()/>
+                    <label>"To " <select name="release">{options}</select></label>
+                    <label>
+                        "Why "
+                        <input type="text" name="reason" required maxlength="300" placeholder="e.g. checkout errors since the last deploy"/>
+                    </label>
+                    {admin.then(|| view! {
+                        <label>
+                            "Break the glass (only if prod is locked or frozen) "
+                            <input type="text" name="break_glass" maxlength="300"/>
+                        </label>
+                    })}
+                    <button type="submit" class="primary">"Roll back"</button>
+                </ActionForm>
+            </details>
+        }
+    });
+    view! { <div class="prod-controls">{resume}{rollback}</div> }
 }

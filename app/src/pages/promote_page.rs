@@ -84,6 +84,7 @@ fn PlanForm(plan: PromotionPlan) -> impl IntoView {
     let problems = plan.problems.clone();
     let holds = plan.holds.clone();
     let may_break_glass = plan.may_break_glass;
+    let claimed = plan.claimed.clone();
     view! {
         <HoldBanner holds=plan.holds.clone() now=plan.now/>
         <Form method="GET" action="/promote" attr:class="promotion">
@@ -121,6 +122,7 @@ fn PlanForm(plan: PromotionPlan) -> impl IntoView {
                         changes=changes.clone()
                         holds=holds.clone()
                         may_break_glass
+                        claimed=claimed.clone()
                     />
                 })}
             }
@@ -137,6 +139,7 @@ fn ConfirmPromotion(
     changes: Vec<(String, String)>,
     holds: EnvironmentHolds,
     may_break_glass: bool,
+    claimed: Option<String>,
 ) -> impl IntoView {
     let promote = ServerAction::<Promote>::new();
     let held = holds.whole()
@@ -162,6 +165,13 @@ fn ConfirmPromotion(
             <input type="hidden" name="changes" value=format_pairs(&changes)/>
             {held.then(|| view! { <p class="hold-warning">"This environment is held: the commit will be refused unless the glass is broken."</p> })}
             {glass}
+            {claimed.map(|words| view! {
+                <p class="hold-warning claimed">{words}</p>
+                <label class="override-claim">
+                    <input type="checkbox" name="override_claims" value="1" required/>
+                    " Change it anyway, over their claim (recorded in the audit log)"
+                </label>
+            })}
             <button type="submit" class="primary">{label}</button>
         </ActionForm>
         {move || promote.value().get().and_then(Result::err).map(|error| view! { <ErrorBox error/> })}

@@ -39,6 +39,9 @@ pub struct Actions {
     pub branches: BranchCache,
     /// Locks and freezes, asked in the writer's queue before each commit.
     pub sharing: Arc<Sharing>,
+    /// Prod rollbacks and resuming automation go through the release
+    /// engine, under its per-service lock.
+    pub releases: Arc<crate::release::Releases>,
     refusals: RefusalLimiter,
 }
 
@@ -49,9 +52,11 @@ impl Actions {
         read_model: Arc<ReadModel>,
         store: Arc<dyn AccessStore>,
         sharing: Arc<Sharing>,
+        releases: Arc<crate::release::Releases>,
     ) -> Actions {
         Actions {
             sharing,
+            releases,
             writer: Arc::new(Writer::new(&config)),
             branches: BranchCache::new(config.git_timeout()),
             config,
@@ -137,16 +142,17 @@ impl Actions {
     /// Points services of an environment at branches. With
     /// `break_glass` (an admin's reason), it goes through a lock or a
     /// freeze; the broken glass is recorded on the lane and in the log.
+    /// With `override_claims`, it goes over others' claims, recorded.
     pub async fn promote(
         &self,
         who: &Identity,
         environment: &str,
         changes: &[(String, String)],
-        break_glass: Option<&str>,
+        overrides: &app::model::Overrides,
     ) -> Result<CommitResult, BerthError> {
         let action = AuditAction::promotion(changes.len());
         let detail = describe_changes(changes);
-        let planned = match break_glass_reason(who, break_glass) {
+        let planned = match break_glass_reason(who, overrides.break_glass.as_deref()) {
             Ok(reason) => self
                 .plan_promotion(who, environment, changes)
                 .await
@@ -162,6 +168,7 @@ impl Actions {
                     services: changes.iter().map(|(s, _)| s.clone()).collect(),
                     what: format!("promote {detail}"),
                     break_glass,
+                    override_claims: overrides.override_claims,
                 };
                 (Ok(planned), Box::new(gate) as Box<dyn Gate>)
             }
@@ -349,7 +356,7 @@ fn describe_changes(changes: &[(String, String)]) -> String {
 
 /// The writer already logged git's output; each `why` is a sentence for
 /// the person.
-fn write_error(err: WriteError) -> BerthError {
+pub(crate) fn write_error(err: WriteError) -> BerthError {
     match err {
         WriteError::Invalid(why) => BerthError::Invalid(why),
         WriteError::Conflict(why) => BerthError::Conflict(why),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use app::{
     error::BerthError,
     model::{
-        ApiToken, AuditEntry, AuditQuery, CommitPreview, CommitResult, Freeze, FreezeForm, Lock,
-        LockForm, PromotionPlan, PromotionRow, Role, Viewer,
+        ApiToken, AuditEntry, AuditQuery, Claim, ClaimForm, CommitPreview, CommitResult, Freeze,
+        FreezeForm, Lock, LockForm, Overrides, PromotionPlan, PromotionRow, Role, Viewer,
     },
     ports::Operations,
 };
@@ -180,6 +180,7 @@ impl Operations for Actions {
                     holds: self.read_model.holds.of(environment),
                     may_break_glass: who.role == Role::Admin,
                     now: crate::clock::unix_now(),
+                    claimed: None,
                 });
             }
         };
@@ -195,6 +196,11 @@ impl Operations for Actions {
                 Err(err) => (None, vec![err.to_string()]),
             }
         };
+        let holds = self.read_model.holds.of(environment);
+        let services: Vec<String> = changes.iter().map(|(s, _)| s.clone()).collect();
+        let claimed = (!services.is_empty())
+            .then(|| crate::sharing::claimed_words(&holds, &services, &who.user))
+            .flatten();
         Ok(PromotionPlan {
             environment: environment.to_string(),
             environments,
@@ -202,9 +208,10 @@ impl Operations for Actions {
             changes,
             preview,
             problems,
-            holds: self.read_model.holds.of(environment),
+            holds,
             may_break_glass: who.role == Role::Admin,
             now: crate::clock::unix_now(),
+            claimed,
         })
     }
 
@@ -213,10 +220,49 @@ impl Operations for Actions {
         request: &Parts,
         environment: &str,
         changes: Vec<(String, String)>,
-        break_glass: Option<String>,
+        overrides: Overrides,
     ) -> Result<CommitResult, BerthError> {
         let who = self.require_writer(request).await?;
-        Actions::promote(self, &who, environment, &changes, break_glass.as_deref()).await
+        Actions::promote(self, &who, environment, &changes, &overrides).await
+    }
+
+    async fn rollback(
+        &self,
+        request: &Parts,
+        service: &str,
+        to: i64,
+        reason: &str,
+        overrides: Overrides,
+    ) -> Result<i64, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.releases
+            .rollback(&who, service, to, reason, &overrides)
+            .await
+    }
+
+    async fn resume_automation(&self, request: &Parts, service: &str) -> Result<(), BerthError> {
+        let who = self.require_writer(request).await?;
+        self.releases.resume(&who, service).await
+    }
+
+    async fn claim(&self, request: &Parts, form: ClaimForm) -> Result<Claim, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.claim(&who, &form).await
+    }
+
+    async fn change_claim(
+        &self,
+        request: &Parts,
+        id: i64,
+        extend_hours: Option<u32>,
+        end: bool,
+    ) -> Result<Claim, BerthError> {
+        let who = self.require_writer(request).await?;
+        if end {
+            self.sharing.end_claim(&who, id).await
+        } else {
+            self.sharing.extend_claim(&who, id, extend_hours).await
+        }
     }
 
     async fn lock(&self, request: &Parts, form: LockForm) -> Result<Lock, BerthError> {

@@ -104,6 +104,9 @@ struct SetBranch {
     /// An admin's reason to write through a lock or a freeze.
     #[serde(default)]
     break_glass: Option<String>,
+    /// Go over others' claims on the service (recorded).
+    #[serde(default)]
+    override_claim: bool,
 }
 
 async fn set_branch(
@@ -119,7 +122,10 @@ async fn set_branch(
         &parts,
         &environment,
         changes,
-        request.break_glass,
+        app::model::Overrides {
+            break_glass: request.break_glass,
+            override_claims: request.override_claim,
+        },
     )
     .await?;
     Ok(committed(result, false))

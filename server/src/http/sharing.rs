@@ -1,5 +1,6 @@
-//! Locks and freezes for scripts: `GET /api/v1/holds`, and placing and
-//! lifting locks and freeze windows (qa and admin tokens).
+//! Locks, freezes and claims for scripts: `GET /api/v1/holds`; placing
+//! and lifting locks and freeze windows (qa and admin tokens); claiming
+//! Dev, extending and ending claims.
 
 use axum::{
     extract::{Path, State},
@@ -10,7 +11,7 @@ use axum::{
 };
 
 use app::{
-    model::{FreezeForm, LockForm, SharingBoard},
+    model::{ClaimForm, FreezeForm, LockForm, SharingBoard},
     ports::{Dashboard, Operations},
 };
 
@@ -26,6 +27,100 @@ pub fn routes() -> Router<AppState> {
         .route("/locks/{id}", delete(lift_lock))
         .route("/freezes", post(freeze))
         .route("/freezes/{id}", delete(lift_freeze))
+        .route("/claims", post(claim))
+        .route("/claims/{id}", delete(end_claim))
+        .route("/claims/{id}/extend", post(extend_claim))
+        .route("/pipeline/{service}/rollback", post(rollback))
+        .route("/pipeline/{service}/resume", post(resume))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rollback {
+    /// The id of a prod release deployed before.
+    release: i64,
+    reason: String,
+    #[serde(default)]
+    break_glass: Option<String>,
+}
+
+/// Rolls a prod service back and pauses its automation: 201 with the new
+/// release's id.
+async fn rollback(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    parts: Parts,
+    form: JsonBody<Rollback>,
+) -> Result<Response, ApiError> {
+    let Rollback {
+        release,
+        reason,
+        break_glass,
+    } = body(form)?;
+    let overrides = app::model::Overrides {
+        break_glass,
+        override_claims: false,
+    };
+    let id = Operations::rollback(
+        state.actions.as_ref(),
+        &parts,
+        &service,
+        release,
+        &reason,
+        overrides,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "release": id })),
+    )
+        .into_response())
+}
+
+async fn resume(
+    State(state): State<AppState>,
+    Path(service): Path<String>,
+    parts: Parts,
+) -> Result<Response, ApiError> {
+    Operations::resume_automation(state.actions.as_ref(), &parts, &service).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn claim(
+    State(state): State<AppState>,
+    parts: Parts,
+    form: JsonBody<ClaimForm>,
+) -> Result<Response, ApiError> {
+    let form = body(form)?;
+    let claim = Operations::claim(state.actions.as_ref(), &parts, form).await?;
+    Ok((StatusCode::CREATED, Json(claim)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extend {
+    #[serde(default)]
+    hours: Option<u32>,
+}
+
+async fn extend_claim(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    parts: Parts,
+    form: JsonBody<Extend>,
+) -> Result<Response, ApiError> {
+    let Extend { hours } = body(form)?;
+    let claim = Operations::change_claim(state.actions.as_ref(), &parts, id, hours, false).await?;
+    Ok(Json(claim).into_response())
+}
+
+async fn end_claim(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    parts: Parts,
+) -> Result<Response, ApiError> {
+    let claim = Operations::change_claim(state.actions.as_ref(), &parts, id, None, true).await?;
+    Ok(Json(claim).into_response())
 }
 
 /// Every environment's locks, freezes in force, next freeze and broken

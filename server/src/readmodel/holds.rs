@@ -25,7 +25,9 @@ impl HoldBoard {
     /// (the time it was read at alone does not count).
     pub fn set(&self, board: SharingBoard) -> bool {
         let mut current = self.board.write().unwrap_or_else(|e| e.into_inner());
-        let same = current.environments == board.environments && current.freezes == board.freezes;
+        let same = current.environments == board.environments
+            && current.freezes == board.freezes
+            && current.claimable == board.claimable;
         *current = Arc::new(board);
         if !same {
             self.generation.fetch_add(1, SeqCst);

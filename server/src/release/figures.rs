@@ -87,6 +87,23 @@ impl ReleaseIndex {
         records.insert(at, record);
     }
 
+    /// A deployed release found bad later (rolled back): from now on it
+    /// counts as a failure, and the next good deploy as its restore.
+    pub fn mark_failed(&self, release: &Release) {
+        let Some(record) = self.record(release) else {
+            return;
+        };
+        let mut records = self.records.write().unwrap_or_else(|e| e.into_inner());
+        let from = records.partition_point(|r| r.finished_at < record.finished_at);
+        if let Some(found) = records[from..]
+            .iter_mut()
+            .take_while(|r| r.finished_at == record.finished_at)
+            .find(|r| r.service == record.service && r.deployed)
+        {
+            found.deployed = false;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.records.read().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -23,6 +23,7 @@ mod line;
 mod markers;
 pub mod newest_wins;
 mod pipeline;
+mod rollback;
 mod updater;
 mod views;
 mod watcher;

@@ -18,6 +18,9 @@ fn unavailable(err: crate::store::StoreError) -> BerthError {
     BerthError::Unavailable(err.to_string())
 }
 
+/// Releases offered to roll a service back to.
+const ROLLBACK_CHOICES: u32 = 5;
+
 #[async_trait::async_trait]
 impl ReleaseViews for Releases {
     async fn pipeline(&self) -> Result<ProdPipeline, BerthError> {
@@ -41,7 +44,31 @@ impl ReleaseViews for Releases {
                     .await
                     .map_err(unavailable)?,
             };
+            let live_tag = self
+                .store
+                .latest_release(&service.name, &prod.name)
+                .await
+                .map_err(unavailable)?
+                .map(|r| r.image_tag);
+            let rollback_to = self
+                .store
+                .deployed_releases(&service.name, &prod.name, ROLLBACK_CHOICES + 1)
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .filter(|r| Some(&r.image_tag) != live_tag.as_ref())
+                .take(ROLLBACK_CHOICES as usize)
+                .collect();
+            let paused = self
+                .read_model
+                .holds
+                .of(&prod.name)
+                .paused
+                .into_iter()
+                .find(|p| p.service == service.name);
             services.push(ServicePipeline {
+                paused,
+                rollback_to,
                 service: service.name.clone(),
                 default_branch: service.default_branch.clone(),
                 repo_url: service.repo_url.clone(),

@@ -4,7 +4,7 @@
 
 use app::{
     format::utc,
-    model::{EnvironmentHolds, Freeze, GlassBreak, Lock, SharingBoard},
+    model::{Claim, EnvironmentHolds, Freeze, GlassBreak, Lock, Pause, SharingBoard},
 };
 
 use super::rules::{self, FreezeRule, Window};
@@ -66,6 +66,8 @@ pub fn board(
     locks: Vec<Lock>,
     freezes: &[FreezeRow],
     glass: Vec<GlassBreak>,
+    claims: Vec<Claim>,
+    paused: Vec<Pause>,
     now: i64,
 ) -> SharingBoard {
     let freezes: Vec<Freeze> = freezes
@@ -107,6 +109,16 @@ pub fn board(
                     .filter(|g| g.environment == env.name && now - g.at < GLASS_SHOWN_SECS)
                     .cloned()
                     .collect(),
+                claims: claims
+                    .iter()
+                    .filter(|c| c.environment == env.name)
+                    .cloned()
+                    .collect(),
+                paused: paused
+                    .iter()
+                    .filter(|p| p.environment == env.name)
+                    .cloned()
+                    .collect(),
             }
         })
         .collect();
@@ -115,6 +127,12 @@ pub fn board(
         freezes,
         time_zone: config.sharing.time_zone.clone(),
         now,
+        claimable: config
+            .environments
+            .iter()
+            .filter(|e| e.kind == app::model::EnvironmentKind::Dev)
+            .map(|e| e.name.clone())
+            .collect(),
     }
 }
 
@@ -147,6 +165,44 @@ pub fn refusals(holds: &EnvironmentHolds, services: &[String]) -> Vec<String> {
         format!("{env} is frozen{until} ({}): “{}”.", f.window, f.reason)
     }));
     why
+}
+
+/// Why automation of `service` waits: its pause, in a sentence.
+pub fn paused(holds: &EnvironmentHolds, service: &str) -> Option<String> {
+    holds
+        .paused
+        .iter()
+        .find(|p| p.service == service)
+        .map(|p| {
+            format!(
+                "automation of {service} in {} is paused by {} since {} UTC: “{}”; resume it on the prod page.",
+                holds.environment,
+                p.by,
+                utc(p.since),
+                p.reason
+            )
+        })
+}
+
+/// The claims of others a write to `services` would go over, as one
+/// sentence asking to confirm; None when there are none.
+pub fn claimed(holds: &EnvironmentHolds, services: &[String], who: &str) -> Option<String> {
+    let others: Vec<String> = holds
+        .claims
+        .iter()
+        .filter(|c| c.by != who && c.covers(services))
+        .map(|c| {
+            format!(
+                "{} in {} is claimed by {} until {} UTC: “{}”.",
+                c.scope(),
+                holds.environment,
+                c.by,
+                utc(c.until),
+                c.purpose
+            )
+        })
+        .collect();
+    (!others.is_empty()).then(|| others.join(" "))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The check a person's write passes in the git writer's queue: nothing
-//! holds what it changes, or an admin breaks the glass with a reason.
+//! holds what it changes, or an admin breaks the glass with a reason; and
+//! nobody else claims it, or the person confirmed going over the claim.
 
 use std::sync::Arc;
 
@@ -21,6 +22,8 @@ pub struct WriteGate {
     pub what: String,
     /// An admin's reason to write through a lock or a freeze.
     pub break_glass: Option<String>,
+    /// The person confirmed going over others' claims.
+    pub override_claims: bool,
 }
 
 #[async_trait::async_trait]
@@ -36,23 +39,45 @@ impl Gate for WriteGate {
                     "the locks and freezes cannot be read now, so nothing was written".into(),
                 )
             })?;
-        if held.is_empty() {
-            return Ok(());
+        if !held.is_empty() {
+            let why = held.join(" ");
+            match &self.break_glass {
+                Some(reason) if self.who.role == Role::Admin => self
+                    .sharing
+                    .break_glass(&self.who, &self.environment, reason, &self.what, &why)
+                    .await
+                    .map_err(|err| {
+                        tracing::error!(%err, "cannot record broken glass; the write is refused");
+                        WriteError::Failed(
+                            "the broken glass cannot be recorded now, so nothing was written"
+                                .into(),
+                        )
+                    })?,
+                _ => {
+                    return Err(WriteError::Held(format!(
+                        "{why} Nothing was written; an admin may break the glass with a reason."
+                    )))
+                }
+            }
         }
-        let why = held.join(" ");
-        match &self.break_glass {
-            Some(reason) if self.who.role == Role::Admin => self
-                .sharing
-                .break_glass(&self.who, &self.environment, reason, &self.what, &why)
-                .await
-                .map_err(|err| {
-                    tracing::error!(%err, "cannot record broken glass; the write is refused");
-                    WriteError::Failed(
-                        "the broken glass cannot be recorded now, so nothing was written".into(),
-                    )
-                }),
-            _ => Err(WriteError::Held(format!(
-                "{why} Nothing was written; an admin may break the glass with a reason."
+        let claimed = self
+            .sharing
+            .claimed(&self.environment, &self.services, &self.who.user)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "cannot read claims; the write is refused");
+                WriteError::Failed("the claims cannot be read now, so nothing was written".into())
+            })?;
+        match claimed {
+            None => Ok(()),
+            Some(why) if self.override_claims => {
+                self.sharing
+                    .record_override(&self.who, &self.environment, &self.what, &why)
+                    .await;
+                Ok(())
+            }
+            Some(why) => Err(WriteError::Conflict(format!(
+                "{why} Nothing was written; confirm to change it anyway (the override is recorded)."
             ))),
         }
     }

@@ -4,7 +4,9 @@
 //!
 //! - `rules`: freeze windows in a time zone, what a hold covers (pure);
 //! - `board`: stored holds read at one instant, and refusal sentences;
-//! - `requests`: a lock or freeze asked for, checked before it is stored;
+//! - `requests`: a lock, freeze or claim asked for, checked before it is
+//!   stored;
+//! - `claims`: claims on Dev, which ask others to confirm, not refuse;
 //! - `gate`: the check the git writer makes in its queue, just before it
 //!   commits, so nothing slips between the check and the commit.
 //!
@@ -13,6 +15,7 @@
 //! `REREAD` and after every change made here.
 
 mod board;
+mod claims;
 mod gate;
 mod requests;
 pub mod rules;
@@ -28,6 +31,7 @@ use app::{
 };
 use tokio::sync::Notify;
 
+pub use board::claimed as claimed_words;
 pub use gate::WriteGate;
 use requests::{freeze_target, lock_target, Checked};
 pub use requests::{plain_line, MAX_REASON_CHARS};
@@ -103,7 +107,17 @@ impl Sharing {
             .store
             .glass_breaks_since(now - board::GLASS_SHOWN_SECS)
             .await?;
-        Ok(board::board(&self.config, locks, &freezes, glass, now))
+        let claims = self.store.claims_in_force(now).await?;
+        let paused = self.store.pauses().await?;
+        Ok(board::board(
+            &self.config,
+            locks,
+            &freezes,
+            glass,
+            claims,
+            paused,
+            now,
+        ))
     }
 
     /// Reads the board, shows it, and tells automation when a hold ended.
@@ -128,7 +142,16 @@ impl Sharing {
                     .frozen
                     .iter()
                     .map(|f| (env.environment.clone(), "freeze", f.id));
-                locks.chain(frozen).collect::<Vec<_>>()
+                // A pause is keyed by its start: resumed and paused again
+                // is a new one.
+                let paused = env.paused.iter().map(|p| {
+                    (
+                        format!("{}/{}", env.environment, p.service),
+                        "pause",
+                        p.since,
+                    )
+                });
+                locks.chain(frozen).chain(paused).collect::<Vec<_>>()
             })
             .collect();
         let ended = {
@@ -159,15 +182,31 @@ impl Sharing {
             .unwrap_or_default())
     }
 
+    /// The claims of others a write by `who` would go over, as a sentence.
+    pub async fn claimed(
+        &self,
+        environment: &str,
+        services: &[String],
+        who: &str,
+    ) -> StoreResult<Option<String>> {
+        let board = self.board(unix_now()).await?;
+        Ok(board
+            .holds(environment)
+            .and_then(|holds| board::claimed(holds, services, who)))
+    }
+
     /// What holds automation (an image update, a prod deploy) of one
     /// service: `None` when it may go. A database that cannot be read
     /// holds it too: a lock nobody can see must still hold.
     pub async fn automation_held(&self, environment: &str, service: &str) -> Option<String> {
-        match self.holding(environment, &[service.to_string()]).await {
-            Ok(why) if why.is_empty() => None,
-            Ok(why) => Some(why.join(" ")),
-            Err(err) => Some(format!("the locks and freezes cannot be read ({err})")),
-        }
+        let board = match self.board(unix_now()).await {
+            Ok(board) => board,
+            Err(err) => return Some(format!("the locks and freezes cannot be read ({err})")),
+        };
+        let holds = board.holds(environment)?;
+        let mut why = board::refusals(holds, &[service.to_string()]);
+        why.extend(board::paused(holds, service));
+        (!why.is_empty()).then(|| why.join(" "))
     }
 
     pub async fn lock(
@@ -378,6 +417,40 @@ impl Sharing {
             Ok(())
         })
         .await
+    }
+
+    /// Pauses automation of a service (a rollback did it); logged when
+    /// the database fails, since the rollback itself already happened.
+    pub async fn pause(&self, pause: &app::model::Pause) {
+        match self.store.pause(pause).await {
+            Ok(_) => self.reread().await,
+            Err(err) => {
+                tracing::error!(%err, service = %pause.service, "cannot pause automation after a rollback")
+            }
+        }
+    }
+
+    /// Resumes it; the pause that ended, None when there was none.
+    pub async fn resume(
+        &self,
+        environment: &str,
+        service: &str,
+        by: &str,
+    ) -> Option<app::model::Pause> {
+        match self
+            .store
+            .resume(environment, service, by, unix_now())
+            .await
+        {
+            Ok(pause) => {
+                self.reread().await;
+                pause
+            }
+            Err(err) => {
+                tracing::error!(%err, service, "cannot resume automation");
+                None
+            }
+        }
     }
 
     /// Records an admin's write through a hold, before the write is made.

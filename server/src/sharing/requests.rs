@@ -3,19 +3,76 @@
 
 use app::{
     error::BerthError,
-    model::{FreezeForm, LockForm},
+    model::{ClaimForm, EnvironmentKind, FreezeForm, LockForm},
 };
 
 use super::rules::{self, FreezeRule, Window};
 use crate::{
     config::Config,
-    store::{FreezeRow, NewLock},
+    store::{FreezeRow, NewClaim, NewLock},
 };
 
 /// A reason is read on every lane of the environment: one line, short.
 pub const MAX_REASON_CHARS: usize = 300;
 /// The longest lock with an end; longer ones are lifted by hand.
 pub const MAX_LOCK_HOURS: u32 = 14 * 24;
+
+/// The longest claim; it can be extended up to this from now.
+pub const MAX_CLAIM_HOURS: u32 = 12;
+/// A claim's length when none is asked for.
+pub const DEFAULT_CLAIM_HOURS: u32 = 2;
+
+impl Checked for ClaimForm {
+    type Row = NewClaim;
+
+    fn check(&self, config: &Config, by: &str, now: i64) -> Result<NewClaim, BerthError> {
+        let mut problems = Vec::new();
+        let environment = self.environment.trim();
+        match config.environments.iter().find(|e| e.name == environment) {
+            None => problems.push(format!("there is no environment `{}`", clip(environment))),
+            Some(env) if env.kind != EnvironmentKind::Dev => problems.push(format!(
+                "{} is not a Dev environment; Stg environments are booked, prod is locked",
+                env.name
+            )),
+            Some(_) => {}
+        }
+        let mut services: Vec<String> = Vec::new();
+        if self.services.len() > config.services.len() {
+            problems.push("more services than are configured".into());
+        } else {
+            for service in self
+                .services
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+            {
+                if !config.services.iter().any(|s| s.name == service) {
+                    problems.push(format!("there is no service `{}`", clip(service)));
+                } else if !services.iter().any(|s| s == service) {
+                    services.push(service.to_string());
+                }
+            }
+        }
+        let purpose = reason(&self.purpose, &mut problems);
+        let hours = self.hours.unwrap_or(DEFAULT_CLAIM_HOURS);
+        if !(1..=MAX_CLAIM_HOURS).contains(&hours) {
+            problems.push(format!(
+                "a claim lasts 1 to {MAX_CLAIM_HOURS} hours; extend it later"
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(BerthError::Invalid(sentence(problems)));
+        }
+        Ok(NewClaim {
+            environment: environment.into(),
+            services,
+            purpose,
+            by: by.into(),
+            at: now,
+            until: now + i64::from(hours) * 3600,
+        })
+    }
+}
 
 /// What the audit log names: `stg-1` or `stg-1/api`.
 pub fn lock_target(environment: &str, service: Option<&str>) -> String {

@@ -24,7 +24,7 @@ pub use history::{
 };
 pub use releases::{BuildStored, Marker, NewMarker, NewRelease, ReleaseStore};
 pub use sessions::SessionStore;
-pub use sharing::{FreezeRow, NewLock, SharingStore};
+pub use sharing::{FreezeRow, NewClaim, NewLock, SharingStore};
 pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -99,6 +99,18 @@ pub trait ReleaseStore: Send + Sync + 'static {
         service: &str,
         environment: &str,
     ) -> StoreResult<Option<Release>>;
+    async fn release(&self, id: i64) -> StoreResult<Option<Release>>;
+    /// A deployed release rolled back: it counts as failed from now on.
+    /// False when it was not deployed.
+    async fn fail_deployed_release(&self, id: i64) -> StoreResult<bool>;
+    /// The newest deployed releases of a service, one per image tag,
+    /// newest first: what a rollback can go back to.
+    async fn deployed_releases(
+        &self,
+        service: &str,
+        environment: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Release>>;
     /// Every (service, branch) with a green build.
     async fn green_branches(&self) -> StoreResult<Vec<(String, String)>>;
     /// A commit's newest green build.

@@ -1,7 +1,7 @@
 //! Locks, freeze windows and broken glass: `SharingStore`. Every check of
 //! a write reads here, so several Berth processes agree on what holds.
 
-use app::model::{GlassBreak, Lock};
+use app::model::{Claim, GlassBreak, Lock, Pause};
 
 use super::StoreResult;
 
@@ -31,6 +31,17 @@ pub struct FreezeRow {
     pub created_at: i64,
 }
 
+/// A claim about to be made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClaim {
+    pub environment: String,
+    pub services: Vec<String>,
+    pub purpose: String,
+    pub by: String,
+    pub at: i64,
+    pub until: i64,
+}
+
 #[async_trait::async_trait]
 pub trait SharingStore: Send + Sync + 'static {
     async fn add_lock(&self, lock: &NewLock) -> StoreResult<i64>;
@@ -43,6 +54,26 @@ pub trait SharingStore: Send + Sync + 'static {
     async fn lift_freeze(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<FreezeRow>>;
     /// Freezes not lifted (past one-off windows included: the rules know).
     async fn freezes(&self) -> StoreResult<Vec<FreezeRow>>;
+    /// Stores the claim unless a claim in force by someone else covers
+    /// any of it: then that claim. Checked and stored in one transaction,
+    /// so two people claiming at once cannot both get it.
+    async fn add_claim(&self, claim: &NewClaim) -> StoreResult<Result<Claim, Claim>>;
+    /// Claims not ended whose end has not passed at `now`.
+    async fn claims_in_force(&self, now: i64) -> StoreResult<Vec<Claim>>;
+    /// Moves the end of a claim in force; None when there is none.
+    async fn extend_claim(&self, id: i64, until: i64, now: i64) -> StoreResult<Option<Claim>>;
+    async fn end_claim(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<Claim>>;
+    /// Pauses a service's automation; false when it already is.
+    async fn pause(&self, pause: &Pause) -> StoreResult<bool>;
+    /// Resumes it; the pause that ended, None when there was none.
+    async fn resume(
+        &self,
+        environment: &str,
+        service: &str,
+        by: &str,
+        at: i64,
+    ) -> StoreResult<Option<Pause>>;
+    async fn pauses(&self) -> StoreResult<Vec<Pause>>;
     async fn record_glass_break(&self, glass: &GlassBreak) -> StoreResult<()>;
     /// Glass broken at or after `since`, newest first.
     async fn glass_breaks_since(&self, since: i64) -> StoreResult<Vec<GlassBreak>>;

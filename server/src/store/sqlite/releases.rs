@@ -324,6 +324,48 @@ impl ReleaseStore for SqliteStore {
         row.as_ref().map(release_from).transpose()
     }
 
+    async fn release(&self, id: i64) -> StoreResult<Option<Release>> {
+        let row = sqlx::query(&format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(release_from).transpose()
+    }
+
+    async fn fail_deployed_release(&self, id: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE releases SET outcome = 'failed' WHERE id = ? AND outcome = 'deployed'",
+        )
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn deployed_releases(
+        &self,
+        service: &str,
+        environment: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Release>> {
+        // The newest release of each tag that was deployed.
+        let rows = sqlx::query(&format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE id IN (
+                 SELECT MAX(id) FROM releases
+                 WHERE service = ? AND environment = ? AND outcome = 'deployed'
+                 GROUP BY image_tag)
+             ORDER BY finished_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(service)
+        .bind(environment)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(release_from).collect()
+    }
+
     async fn green_branches(&self) -> StoreResult<Vec<(String, String)>> {
         let rows =
             sqlx::query("SELECT DISTINCT service, branch FROM builds WHERE result = 'success'")

@@ -1,10 +1,10 @@
 //! `SharingStore` for `SqliteStore`.
 
-use app::model::{GlassBreak, Lock};
+use app::model::{Claim, GlassBreak, Lock, Pause};
 use sqlx::{sqlite::SqliteRow, Row};
 
 use super::SqliteStore;
-use crate::store::{FreezeRow, NewLock, SharingStore, StoreResult};
+use crate::store::{FreezeRow, NewClaim, NewLock, SharingStore, StoreResult};
 
 const LOCK_COLUMNS: &str = "id, environment, service, reason, created_by, created_at, ends_at";
 const FREEZE_COLUMNS: &str =
@@ -19,6 +19,35 @@ fn lock_from(row: &SqliteRow) -> Lock {
         by: row.get("created_by"),
         since: row.get("created_at"),
         until: row.get("ends_at"),
+    }
+}
+
+const CLAIM_COLUMNS: &str = "id, environment, services, purpose, claimed_by, claimed_at, ends_at";
+
+fn claim_from(row: &SqliteRow) -> Claim {
+    let services: String = row.get("services");
+    Claim {
+        id: row.get("id"),
+        environment: row.get("environment"),
+        services: services
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        purpose: row.get("purpose"),
+        by: row.get("claimed_by"),
+        since: row.get("claimed_at"),
+        until: row.get("ends_at"),
+    }
+}
+
+fn pause_from(row: &SqliteRow) -> Pause {
+    Pause {
+        environment: row.get("environment"),
+        service: row.get("service"),
+        reason: row.get("reason"),
+        by: row.get("paused_by"),
+        since: row.get("paused_at"),
     }
 }
 
@@ -120,6 +149,126 @@ impl SharingStore for SqliteStore {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(freeze_from).collect())
+    }
+
+    async fn add_claim(&self, claim: &NewClaim) -> StoreResult<Result<Claim, Claim>> {
+        // BEGIN IMMEDIATE takes the write lock first: a second claim at the
+        // same moment waits, then sees the first.
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let open = sqlx::query(&format!(
+            "SELECT {CLAIM_COLUMNS} FROM claims
+             WHERE environment = ? AND ended_at IS NULL AND ends_at > ?"
+        ))
+        .bind(&claim.environment)
+        .bind(claim.at)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(taken) = open
+            .iter()
+            .map(claim_from)
+            .find(|c| c.by != claim.by && c.covers(&claim.services))
+        {
+            return Ok(Err(taken));
+        }
+        let row = sqlx::query(&format!(
+            "INSERT INTO claims (environment, services, purpose, claimed_by, claimed_at, ends_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING {CLAIM_COLUMNS}"
+        ))
+        .bind(&claim.environment)
+        .bind(claim.services.join(","))
+        .bind(&claim.purpose)
+        .bind(&claim.by)
+        .bind(claim.at)
+        .bind(claim.until)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(claim_from(&row)))
+    }
+
+    async fn claims_in_force(&self, now: i64) -> StoreResult<Vec<Claim>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CLAIM_COLUMNS} FROM claims
+             WHERE ended_at IS NULL AND ends_at > ? ORDER BY claimed_at, id"
+        ))
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(claim_from).collect())
+    }
+
+    async fn extend_claim(&self, id: i64, until: i64, now: i64) -> StoreResult<Option<Claim>> {
+        let row = sqlx::query(&format!(
+            "UPDATE claims SET ends_at = ?
+             WHERE id = ? AND ended_at IS NULL AND ends_at > ? RETURNING {CLAIM_COLUMNS}"
+        ))
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(claim_from))
+    }
+
+    async fn end_claim(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<Claim>> {
+        let row = sqlx::query(&format!(
+            "UPDATE claims SET ended_by = ?, ended_at = ?
+             WHERE id = ? AND ended_at IS NULL AND ends_at > ? RETURNING {CLAIM_COLUMNS}"
+        ))
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .bind(at)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(claim_from))
+    }
+
+    async fn pause(&self, pause: &Pause) -> StoreResult<bool> {
+        // The unique index on open pauses: a second pause is no new row.
+        let done = sqlx::query(
+            "INSERT INTO automation_pauses (environment, service, reason, paused_by, paused_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&pause.environment)
+        .bind(&pause.service)
+        .bind(&pause.reason)
+        .bind(&pause.by)
+        .bind(pause.since)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn resume(
+        &self,
+        environment: &str,
+        service: &str,
+        by: &str,
+        at: i64,
+    ) -> StoreResult<Option<Pause>> {
+        let row = sqlx::query(
+            "UPDATE automation_pauses SET resumed_by = ?, resumed_at = ?
+             WHERE environment = ? AND service = ? AND resumed_at IS NULL
+             RETURNING environment, service, reason, paused_by, paused_at",
+        )
+        .bind(by)
+        .bind(at)
+        .bind(environment)
+        .bind(service)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(pause_from))
+    }
+
+    async fn pauses(&self) -> StoreResult<Vec<Pause>> {
+        let rows = sqlx::query(
+            "SELECT environment, service, reason, paused_by, paused_at FROM automation_pauses
+             WHERE resumed_at IS NULL ORDER BY paused_at, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(pause_from).collect())
     }
 
     async fn record_glass_break(&self, glass: &GlassBreak) -> StoreResult<()> {

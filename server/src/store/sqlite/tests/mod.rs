@@ -71,7 +71,9 @@ async fn connect_applies_every_migration_and_reopening_keeps_the_data() {
         [
             "api_tokens",
             "audit_log",
+            "automation_pauses",
             "builds",
+            "claims",
             "commits",
             "deploy_markers",
             "environment_changes",
