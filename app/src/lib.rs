@@ -24,9 +24,9 @@ use leptos_router::{
 use api::Session;
 use components::ViewerBar;
 use pages::{
-    AuditRoute, DeleteSandboxRoute, EnvironmentRoute, LocksRoute, LoginRoute, NewSandboxRoute,
-    NotFound, OverviewPage, ProdRoute, PromoteRoute, ReleasesRoute, SandboxRoute, SandboxesRoute,
-    TokensRoute,
+    AuditRoute, BookingsRoute, DeleteSandboxRoute, EnvironmentRoute, LocksRoute, LoginRoute,
+    NewSandboxRoute, NotFound, OverviewPage, ProdRoute, PromoteRoute, ReleasesRoute, SandboxRoute,
+    SandboxesRoute, TokensRoute,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <A href="/prod">"Prod"</A>
                     <A href="/releases">"Releases"</A>
                     <A href="/locks">"Locks"</A>
+                    <A href="/bookings">"Bookings"</A>
                     <A href="/audit">"Audit"</A>
                 </nav>
                 <ViewerBar/>
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/prod") view={Lazy::<ProdRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/releases") view={Lazy::<ReleasesRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/locks") view={Lazy::<LocksRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/bookings") view={Lazy::<BookingsRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr/>

@@ -71,6 +71,20 @@ pub fn promote_href(environment: &str, service: &str, branch: &str) -> String {
     )
 }
 
+/// The promotion form prefilled with several services' branches: a
+/// project's promotion, one commit.
+pub fn project_promote_href(environment: &str, pairs: &[(String, String)]) -> String {
+    let mut href = format!("/promote?env={}", encode_query(environment));
+    for (service, branch) in pairs {
+        href.push_str(&format!(
+            "&svc.{}={}",
+            encode_query(service),
+            encode_query(branch)
+        ));
+    }
+    href
+}
+
 /// A link on a grid cell that opens the promotion form prefilled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shortcut {

@@ -55,6 +55,8 @@ pub trait Operations: Send + Sync + 'static {
         overrides: Overrides,
     ) -> Result<CommitResult, BerthError>;
     async fn claim(&self, request: &Parts, form: ClaimForm) -> Result<Claim, BerthError>;
+    async fn book(&self, request: &Parts, form: BookingForm) -> Result<Booking, BerthError>;
+    async fn cancel_booking(&self, request: &Parts, id: i64) -> Result<Booking, BerthError>;
     /// Rolls a prod service back to release `to`; the new release's id.
     async fn rollback(
         &self,
@@ -90,6 +92,9 @@ pub trait Operations: Send + Sync + 'static {
         name: &str,
         keys: &str,
     ) -> Result<CommitResult, BerthError>;
+    /// Moves a sandbox's last day (its owner or an admin).
+    async fn extend_sandbox(&self, request: &Parts, name: &str)
+        -> Result<CommitResult, BerthError>;
     async fn preview_delete_sandbox(
         &self,
         request: &Parts,

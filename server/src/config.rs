@@ -246,6 +246,12 @@ pub struct SandboxConfig {
     /// A sandbox's Argo CD Application; `{name}` is filled in.
     #[serde(default = "default_sandbox_application")]
     pub application_template: String,
+    /// Days a new sandbox lives (its file gets `expires`); off when absent.
+    #[serde(default)]
+    pub lifetime_days: Option<u32>,
+    /// Pages warn this many days before a sandbox expires.
+    #[serde(default = "default_warn_days")]
+    pub warn_days: u32,
 }
 
 impl Default for SandboxConfig {
@@ -259,6 +265,8 @@ impl Default for SandboxConfig {
             keys: KeyPolicy::default(),
             cluster: None,
             application_template: default_sandbox_application(),
+            lifetime_days: None,
+            warn_days: default_warn_days(),
         }
     }
 }
@@ -296,6 +304,10 @@ fn default_application() -> String {
 fn default_sandbox_application() -> String {
     "sandbox-{name}".into()
 }
+fn default_warn_days() -> u32 {
+    3
+}
+
 fn default_sandbox_dir() -> String {
     "sandboxes".into()
 }

@@ -114,6 +114,9 @@ pub async fn build_state(config: Config) -> Result<AppState> {
         sharing,
         Arc::clone(&releases),
     ));
+    // Sandboxes past their last day are deleted by every process; git
+    // makes it happen once.
+    actions.spawn_expiry();
     Ok(AppState {
         releases,
         leptos_options: leptos_options(&config),

@@ -448,3 +448,116 @@ async fn a_claim_on_dev_asks_others_to_confirm_and_records_the_override() {
         .unwrap();
     assert!(dev["claims"].as_array().unwrap().is_empty(), "{dev}");
 }
+
+#[tokio::test]
+async fn stg_is_booked_by_one_project_a_day_and_the_lane_offers_its_promotion() {
+    let (_upstream, server) = setup().await;
+    let quinn = server.token("quinn").await;
+    let root = server.token("root").await;
+    let dave = server.token("dave").await;
+    let today = server.json("/api/v1/holds").await["today"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let day = |offset: i64| {
+        let date: jiff::civil::Date = today.parse().unwrap();
+        date.saturating_add(jiff::Span::new().days(offset))
+            .to_string()
+    };
+    let booking = |project: &str, first: i64, last: i64| {
+        json!({"environment": "stg-2", "project": project,
+               "pairs": [["app-a", "feature-x"], ["app-c", "release/2.0"]],
+               "first_day": day(first), "last_day": day(last)})
+    };
+    let (status, body) = server
+        .send(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&quinn),
+            Some(booking("photo-books", 0, 2)),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    // A day shared with it is refused, naming who has it.
+    let (status, body) = server
+        .send(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&root),
+            Some(booking("albums", 2, 4)),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("booked by quinn for photo-books"), "{error}");
+    // The day after is free.
+    let (status, body) = server
+        .send(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&root),
+            Some(booking("albums", 3, 4)),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // Dev is claimed, not booked; the past cannot be booked; developers do
+    // not write Stg.
+    let mut dev = booking("x", 5, 6);
+    dev["environment"] = json!("dev");
+    let (status, _) = server
+        .send(Method::POST, "/api/v1/bookings", Some(&quinn), Some(dev))
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .send(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&quinn),
+            Some(booking("x", -1, 0)),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .send(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&dave),
+            Some(booking("x", 10, 11)),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // The lane: today's booking with the project's promotion and its reset.
+    let holds = server.json("/api/v1/holds").await;
+    let lane = holds["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["environment"] == "stg-2")
+        .unwrap();
+    assert_eq!(lane["booked"]["project"], "photo-books");
+    assert_eq!(lane["next_booking"]["project"], "albums");
+    assert_eq!(
+        lane["booked"]["defaults"],
+        json!([["app-a", "main"], ["app-c", "main"]])
+    );
+    let (_, page) = server.get("/").await;
+    assert!(
+        page.contains("Booked for photo-books by quinn"),
+        "the lane shows it"
+    );
+    assert!(
+        page.contains("/promote?env=stg-2&amp;svc.app-a=feature-x&amp;svc.app-c=release/2.0"),
+        "the lane links the project's promotion"
+    );
+
+    // Only the booker (or qa, admin) cancels.
+    let path = format!("/api/v1/bookings/{id}");
+    let (status, _) = server.send(Method::DELETE, &path, Some(&dave), None).await;
+    assert_eq!(status, 403);
+    let (status, _) = server.send(Method::DELETE, &path, Some(&quinn), None).await;
+    assert_eq!(status, 200);
+    let holds = server.json("/api/v1/holds").await;
+    assert_eq!(holds["bookings"].as_array().unwrap().len(), 1);
+}

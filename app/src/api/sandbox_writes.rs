@@ -37,3 +37,17 @@ pub async fn delete_sandbox(name: String, confirm: String) -> Result<(), BerthEr
     leptos_axum::redirect(&format!("/sandboxes?deleted={name}"));
     Ok(())
 }
+
+/// Moves the sandbox's last day, and shows the sandbox.
+#[server(endpoint = "extend_sandbox")]
+pub async fn extend_sandbox(name: String) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    let operations = crate::ports::operations()?;
+    let result = super::with_status(operations.extend_sandbox(&request, &name).await)?;
+    let sha = result.commit.unwrap_or_default();
+    leptos_axum::redirect(&format!(
+        "/sandboxes/{}?extended={sha}",
+        crate::links::encode_query(name.trim())
+    ));
+    Ok(())
+}

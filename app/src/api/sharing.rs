@@ -112,3 +112,38 @@ pub async fn change_claim(
     leptos_axum::redirect(&format!("/locks?{what}={id}"));
     Ok(())
 }
+
+/// Books a Stg environment for a project; `pairs` is `service=branch`
+/// per line, as the promotion form writes them.
+#[server(endpoint = "book_environment")]
+pub async fn book_environment(
+    environment: String,
+    project: String,
+    pairs: String,
+    first_day: String,
+    last_day: String,
+) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    let form = crate::model::BookingForm {
+        environment,
+        project,
+        pairs: super::parse_pairs(&pairs).into_iter().take(1000).collect(),
+        first_day,
+        last_day,
+    };
+    let booking = super::with_status(crate::ports::operations()?.book(&request, form).await)?;
+    leptos_axum::redirect(&format!("/bookings?booked={}", booking.id));
+    Ok(())
+}
+
+#[server(endpoint = "cancel_booking")]
+pub async fn cancel_booking(id: i64) -> Result<(), BerthError> {
+    let request = crate::ports::request_parts().await?;
+    super::with_status(
+        crate::ports::operations()?
+            .cancel_booking(&request, id)
+            .await,
+    )?;
+    leptos_axum::redirect(&format!("/bookings?cancelled={id}"));
+    Ok(())
+}

@@ -2,7 +2,8 @@ use leptos::prelude::*;
 
 use crate::{
     format::{ago, until, utc},
-    model::{Claim, EnvironmentHolds, Freeze, Lock, Pause},
+    links::project_promote_href,
+    model::{Booking, Claim, EnvironmentHolds, Freeze, Lock, Pause},
 };
 
 /// What holds an environment, on its lane and its pages: locks, freezes
@@ -50,7 +51,45 @@ pub fn HoldBanner(holds: EnvironmentHolds, now: i64) -> impl IntoView {
         .into_iter()
         .map(|pause| view! { <PauseLine pause now/> })
         .collect_view();
-    view! { <div class="holds">{locks}{frozen}{next}{claims}{paused}{glass}</div> }
+    let booked = holds
+        .booked
+        .map(|booking| view! { <BookingLine booking now=true/> });
+    let next_booking = holds
+        .next_booking
+        .map(|booking| view! { <BookingLine booking now=false/> });
+    view! { <div class="holds">{locks}{frozen}{next}{claims}{paused}{booked}{next_booking}{glass}</div> }
+}
+
+/// Today's booking (with its promotion and its reset), or the next one.
+#[component]
+fn BookingLine(booking: Booking, now: bool) -> impl IntoView {
+    let what = if now {
+        format!(
+            "Booked for {} by {} until {}",
+            booking.project, booking.by, booking.last_day
+        )
+    } else {
+        format!(
+            "Next: {} ({}) from {} to {}",
+            booking.project, booking.by, booking.first_day, booking.last_day
+        )
+    };
+    let class = if now {
+        "hold booking"
+    } else {
+        "hold booking next"
+    };
+    view! {
+        <p class=class data-booking=booking.id>
+            <a href="/bookings">{what}</a>
+            {now.then(|| view! {
+                " · "
+                <a href=project_promote_href(&booking.environment, &booking.pairs)>"promote the project"</a>
+                " · "
+                <a href=project_promote_href(&booking.environment, &booking.defaults)>"reset to default branches"</a>
+            })}
+        </p>
+    }
 }
 
 #[component]

@@ -176,6 +176,16 @@ pub struct SandboxSummary {
     pub problems: Vec<FileProblem>,
     /// None when no cluster is configured for sandboxes.
     pub live: Option<SandboxLive>,
+    /// Its last day (`2026-12-31`); Berth deletes it the day after.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// Days until it is deleted, counted where the time zone says: 0 on
+    /// its last day.
+    #[serde(default)]
+    pub days_left: Option<i64>,
+    /// Whether its end is near enough to warn about.
+    #[serde(default)]
+    pub expiring: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -87,6 +87,38 @@ pub struct Pause {
     pub since: i64,
 }
 
+/// A project's booking of a Stg environment for a range of days (both
+/// inclusive, in the configured time zone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: i64,
+    pub environment: String,
+    pub project: String,
+    /// The project's services and their branches.
+    pub pairs: Vec<(String, String)>,
+    /// `2026-12-07`.
+    pub first_day: String,
+    pub last_day: String,
+    pub by: String,
+    pub at: i64,
+    /// The project's services at their default branches: what ending the
+    /// booking offers to reset them to.
+    #[serde(default)]
+    pub defaults: Vec<(String, String)>,
+}
+
+/// A booking asked for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingForm {
+    pub environment: String,
+    pub project: String,
+    /// `service=branch` pairs.
+    pub pairs: Vec<(String, String)>,
+    pub first_day: String,
+    pub last_day: String,
+}
+
 /// A write an admin let through a lock or a freeze.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlassBreak {
@@ -117,6 +149,11 @@ pub struct EnvironmentHolds {
     /// Services whose automation is paused.
     #[serde(default)]
     pub paused: Vec<Pause>,
+    /// The booking of today, and the next one.
+    #[serde(default)]
+    pub booked: Option<Booking>,
+    #[serde(default)]
+    pub next_booking: Option<Booking>,
 }
 
 impl EnvironmentHolds {
@@ -175,6 +212,18 @@ pub struct SharingBoard {
     /// The environments people claim (Dev).
     #[serde(default)]
     pub claimable: Vec<String>,
+    /// The environments projects book (Stg).
+    #[serde(default)]
+    pub bookable: Vec<String>,
+    /// Bookings not over yet, soonest first.
+    #[serde(default)]
+    pub bookings: Vec<Booking>,
+    /// Today in the configured time zone (`2026-12-01`).
+    #[serde(default)]
+    pub today: String,
+    /// The calendar's days, today first (four weeks).
+    #[serde(default)]
+    pub days: Vec<String>,
 }
 
 impl SharingBoard {

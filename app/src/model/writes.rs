@@ -150,6 +150,13 @@ pub enum AuditAction {
     Rollback,
     /// Prod automation of a service, paused by a rollback, resumed.
     ResumeAutomation,
+    /// A sandbox's owner moved its last day.
+    ExtendSandbox,
+    /// Berth deleted a sandbox whose last day had passed.
+    ExpireSandbox,
+    /// A project booked a Stg environment for some days.
+    Book,
+    CancelBooking,
 }
 
 impl AuditAction {
@@ -163,7 +170,7 @@ impl AuditAction {
         }
     }
 
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::Promote,
         AuditAction::PromoteProject,
         AuditAction::CreateSandbox,
@@ -182,6 +189,10 @@ impl AuditAction {
         AuditAction::OverrideClaim,
         AuditAction::Rollback,
         AuditAction::ResumeAutomation,
+        AuditAction::ExtendSandbox,
+        AuditAction::ExpireSandbox,
+        AuditAction::Book,
+        AuditAction::CancelBooking,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -204,6 +215,10 @@ impl AuditAction {
             AuditAction::OverrideClaim => "override-claim",
             AuditAction::Rollback => "rollback",
             AuditAction::ResumeAutomation => "resume-automation",
+            AuditAction::ExtendSandbox => "extend-sandbox",
+            AuditAction::ExpireSandbox => "expire-sandbox",
+            AuditAction::Book => "book",
+            AuditAction::CancelBooking => "cancel-booking",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One file per route.
 
 mod audit_page;
+mod bookings_page;
 mod delete_sandbox_page;
 mod environment_page;
 mod locks_page;
@@ -44,6 +45,7 @@ macro_rules! lazy_page {
 }
 
 lazy_page!(AuditRoute, audit_page::AuditPage);
+lazy_page!(BookingsRoute, bookings_page::BookingsPage);
 lazy_page!(DeleteSandboxRoute, delete_sandbox_page::DeleteSandboxPage);
 lazy_page!(EnvironmentRoute, environment_page::EnvironmentPage);
 lazy_page!(LocksRoute, locks_page::LocksPage);

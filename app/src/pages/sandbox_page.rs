@@ -6,14 +6,26 @@ use leptos_router::{
 };
 
 use crate::{
-    api::get_sandbox,
+    api::{get_sandbox, ExtendSandbox},
     components::{
         ChangeLine, FreshnessBar, KeyList, Loaded, ProblemList, SandboxChain, WithViewer,
     },
     format::{ago, short_sha},
     live::use_live_feed,
-    model::SandboxDetail,
+    model::{SandboxDetail, SandboxSummary},
 };
+
+/// "expires 2026-12-31 (in 5 days)", "last day today", or nothing.
+pub fn expiry_words(s: &SandboxSummary) -> Option<String> {
+    let day = s.expires.clone()?;
+    Some(match s.days_left {
+        Some(left) if left < 0 => format!("expired on {day}; Berth deletes it within a minute"),
+        Some(0) => format!("last day today ({day})"),
+        Some(1) => format!("expires {day} (last day tomorrow)"),
+        Some(left) => format!("expires {day} (in {left} days)"),
+        None => format!("expires {day}"),
+    })
+}
 
 #[component]
 pub fn SandboxPage() -> impl IntoView {
@@ -51,6 +63,11 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
             })
     };
     let owner = s.owner.clone();
+    let extend_owner = s.owner.clone();
+    let extend_name = s.name.clone();
+    let expiry = expiry_words(&s);
+    let expiring = s.expiring;
+    let extend = ServerAction::<ExtendSandbox>::new();
     let delete_href = format!("/sandboxes/{}/delete", s.name);
     view! {
         <Title text=format!("Sandbox {}", s.name)/>
@@ -72,6 +89,22 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
             <dt>"SSH"</dt>
             <dd>
                 <code class="ssh">{s.ssh.clone()}</code>
+            </dd>
+            <dt>"Expires"</dt>
+            <dd class="expires" class:expiring=expiring>
+                {expiry.unwrap_or_else(|| "never".into())}
+                <WithViewer render=move |viewer| {
+                    let name = extend_name.clone();
+                    viewer
+                        .may_delete_sandbox(extend_owner.as_deref())
+                        .then(|| view! {
+                            <ActionForm action=extend attr:class="inline extend">
+                                <input type="hidden" name="name" value=name/>
+                                <button type="submit">"Extend"</button>
+                            </ActionForm>
+                        })
+                }/>
+                {move || extend.value().get().and_then(Result::err).map(|error| view! { <crate::components::ErrorBox error/> })}
             </dd>
             <dt>"Created"</dt>
             <dd class="created">

@@ -72,6 +72,7 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                     <th>"Owner"</th>
                     <th>"Keys"</th>
                     <th>"Created"</th>
+                    <th>"Days left"</th>
                     <th>"URL"</th>
                     <th>"In the cluster"</th>
                 </tr>
@@ -87,6 +88,13 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                             .map(|c| format!("{} by {}", ago(now, c.at), c.author))
                             .unwrap_or_default();
                         let name = s.name.clone();
+                        let left = match s.days_left {
+                            Some(left) if left < 0 => "expired".to_string(),
+                            Some(left) => left.to_string(),
+                            None => "—".to_string(),
+                        };
+                        let title = s.expires.clone().map(|d| format!("last day {d}")).unwrap_or_default();
+                        let expiring = s.expiring;
                         let state = view! { <SandboxState name=s.name.clone() page=s.live.clone()/> };
                         view! {
                             <tr class="sandbox" data-sandbox=name>
@@ -96,6 +104,7 @@ fn SandboxTable(list: SandboxList) -> impl IntoView {
                                 <td>{s.owner.unwrap_or_else(|| "—".into())}</td>
                                 <td>{s.keys.len()}</td>
                                 <td>{created}</td>
+                                <td class="days-left" class:expiring=expiring title=title>{left}</td>
                                 <td>
                                     <a href=s.url.clone()>{s.url.clone()}</a>
                                 </td>

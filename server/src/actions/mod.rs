@@ -237,6 +237,94 @@ impl Actions {
     }
 }
 
+impl Actions {
+    /// Moves a sandbox's last day; its owner or an admin.
+    pub async fn extend_sandbox(
+        &self,
+        who: &Identity,
+        name: &str,
+    ) -> Result<CommitResult, BerthError> {
+        let planned = self.plan_extend_sandbox(who, name);
+        let target = format!("sandbox/{}", name.chars().take(64).collect::<String>());
+        self.commit(
+            who,
+            AuditAction::ExtendSandbox,
+            &target,
+            String::new(),
+            planned,
+            Box::new(Open),
+        )
+        .await
+    }
+
+    /// Deletes each sandbox whose last day has passed, one commit each
+    /// naming the rule; returns how many were deleted. Every Berth process
+    /// runs it: the writer reads the file at the fresh head, so a sandbox
+    /// another process deleted first, or one extended meanwhile, commits
+    /// nothing.
+    pub async fn expire_sandboxes(&self) -> usize {
+        let today = self.config.day_at(crate::clock::unix_now());
+        let berth = Identity {
+            user: "berth".into(),
+            email: self.config.committer.email.clone(),
+            groups: Vec::new(),
+            role: app::model::Role::Admin,
+            via: crate::auth::Via::Rule,
+            remote: None,
+        };
+        let mut deleted = 0;
+        for (name, expired) in self.expired_sandboxes(today) {
+            let target = format!("sandbox/{name}");
+            let planned = Ok(Planned {
+                repository: self.sandbox_repository(),
+                target: target.clone(),
+                change: crate::gitops::change::FileEdit::ExpireSandbox {
+                    file: self.sandbox_file(&name),
+                    name,
+                    expired,
+                    today,
+                },
+            });
+            let detail = format!("expired on {expired}");
+            let done = self
+                .commit(
+                    &berth,
+                    AuditAction::ExpireSandbox,
+                    &target,
+                    detail,
+                    planned,
+                    Box::new(Open),
+                )
+                .await;
+            if matches!(
+                done,
+                Ok(CommitResult {
+                    commit: Some(_),
+                    ..
+                })
+            ) {
+                deleted += 1;
+            }
+        }
+        deleted
+    }
+
+    /// Expires sandboxes every minute, forever.
+    pub fn spawn_expiry(self: &Arc<Self>) {
+        let actions = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if actions.read_model.is_ready() {
+                    actions.expire_sandboxes().await;
+                }
+            }
+        });
+    }
+}
+
 /// One accepted write, owning all it needs, so it can outlive the request.
 struct WriteJob {
     writer: Arc<Writer>,

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use app::{
     error::BerthError,
     model::{
-        ApiToken, AuditEntry, AuditQuery, Claim, ClaimForm, CommitPreview, CommitResult, Freeze,
-        FreezeForm, Lock, LockForm, Overrides, PromotionPlan, PromotionRow, Role, Viewer,
+        ApiToken, AuditEntry, AuditQuery, Booking, BookingForm, Claim, ClaimForm, CommitPreview,
+        CommitResult, Freeze, FreezeForm, Lock, LockForm, Overrides, PromotionPlan, PromotionRow,
+        Role, Viewer,
     },
     ports::Operations,
 };
@@ -245,6 +246,16 @@ impl Operations for Actions {
         self.releases.resume(&who, service).await
     }
 
+    async fn book(&self, request: &Parts, form: BookingForm) -> Result<Booking, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.book(&who, &form).await
+    }
+
+    async fn cancel_booking(&self, request: &Parts, id: i64) -> Result<Booking, BerthError> {
+        let who = self.require_writer(request).await?;
+        self.sharing.cancel_booking(&who, id).await
+    }
+
     async fn claim(&self, request: &Parts, form: ClaimForm) -> Result<Claim, BerthError> {
         let who = self.require_writer(request).await?;
         self.sharing.claim(&who, &form).await
@@ -303,6 +314,15 @@ impl Operations for Actions {
     ) -> Result<CommitResult, BerthError> {
         let who = self.require_writer(request).await?;
         Actions::create_sandbox(self, &who, name, keys).await
+    }
+
+    async fn extend_sandbox(
+        &self,
+        request: &Parts,
+        name: &str,
+    ) -> Result<CommitResult, BerthError> {
+        let who = self.require_writer(request).await?;
+        Actions::extend_sandbox(self, &who, name).await
     }
 
     async fn preview_delete_sandbox(

@@ -19,6 +19,9 @@ use crate::{
 const MAX_SANDBOX_NAME_BYTES: usize = 63;
 
 /// A checked request, ready for the writer.
+/// How long an extension lasts when sandboxes have no configured lifetime.
+const DEFAULT_EXTENSION_DAYS: u32 = 30;
+
 pub(super) struct Planned {
     pub repository: String,
     pub change: FileEdit,
@@ -91,14 +94,14 @@ impl Actions {
         })
     }
 
-    fn sandbox_file(&self, name: &str) -> String {
+    pub(super) fn sandbox_file(&self, name: &str) -> String {
         format!(
             "{}/{name}.yaml",
             self.config.sandboxes.dir.trim_end_matches('/')
         )
     }
 
-    fn sandbox_repository(&self) -> String {
+    pub(super) fn sandbox_repository(&self) -> String {
         self.config
             .repository(self.config.sandboxes.repository.as_deref())
             .name
@@ -146,8 +149,75 @@ impl Actions {
                 file: self.sandbox_file(name),
                 owner: who.user.clone(),
                 keys,
+                expires: self.config.sandboxes.lifetime_days.map(|days| {
+                    let today = self.config.day_at(crate::clock::unix_now());
+                    today.saturating_add(jiff::Span::new().days(i64::from(days)))
+                }),
             },
         })
+    }
+
+    /// A sandbox's owner (or an admin) moves its last day: the lifetime
+    /// (30 days without one) from today or from its current last day,
+    /// whichever is later.
+    pub(super) fn plan_extend_sandbox(
+        &self,
+        who: &Identity,
+        name: &str,
+    ) -> Result<Planned, BerthError> {
+        check_sandbox_name_length(name)
+            .and_then(|_| check_sandbox_name(name))
+            .map_err(BerthError::Invalid)?;
+        let sandbox = self
+            .sandbox(name)
+            .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
+        if !who.may_delete_sandbox(sandbox.owner.as_deref()) {
+            return Err(BerthError::Forbidden(format!(
+                "only its owner or an admin may extend the sandbox `{name}`"
+            )));
+        }
+        let today = self.config.day_at(crate::clock::unix_now());
+        let from = sandbox.expires.filter(|day| *day > today).unwrap_or(today);
+        let days = self
+            .config
+            .sandboxes
+            .lifetime_days
+            .unwrap_or(DEFAULT_EXTENSION_DAYS);
+        Ok(Planned {
+            repository: self.sandbox_repository(),
+            target: format!("sandbox/{name}"),
+            change: FileEdit::ExtendSandbox {
+                name: name.to_string(),
+                file: self.sandbox_file(name),
+                expires: from.saturating_add(jiff::Span::new().days(i64::from(days))),
+            },
+        })
+    }
+
+    /// The sandboxes whose last day was before `today`, as Berth read them.
+    pub(super) fn expired_sandboxes(
+        &self,
+        today: jiff::civil::Date,
+    ) -> Vec<(String, jiff::civil::Date)> {
+        self.read_model
+            .snapshot()
+            .repos
+            .iter()
+            .filter_map(|r| r.sandboxes.as_ref())
+            .flat_map(|s| s.sandboxes.iter())
+            .filter_map(|s| Some((s.file.name.clone(), s.file.expires.filter(|d| *d < today)?)))
+            .collect()
+    }
+
+    fn sandbox(&self, name: &str) -> Option<crate::gitops::files::SandboxFile> {
+        self.read_model
+            .snapshot()
+            .repos
+            .iter()
+            .filter_map(|r| r.sandboxes.as_ref())
+            .flat_map(|s| s.sandboxes.iter())
+            .find(|s| s.file.name == name)
+            .map(|s| s.file.clone())
     }
 
     fn sandbox_exists(&self, name: &str) -> bool {

@@ -40,6 +40,8 @@ pub enum Via {
     Session,
     Proxy,
     Token,
+    /// Berth itself, carrying out a configured rule (sandbox expiry).
+    Rule,
 }
 
 impl Via {
@@ -48,6 +50,7 @@ impl Via {
             Via::Session => "session",
             Via::Proxy => "proxy",
             Via::Token => "token",
+            Via::Rule => "rule",
         }
     }
 }

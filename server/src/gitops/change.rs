@@ -12,7 +12,7 @@ use similar::TextDiff;
 use super::{
     edit::set_branches,
     files::{describe_size, MAX_FILE_BYTES},
-    sandbox_edit::render_sandbox,
+    sandbox_edit::{render_sandbox_until, set_expires},
     ssh::ParsedKey,
 };
 
@@ -31,6 +31,23 @@ pub enum FileEdit {
         file: String,
         owner: String,
         keys: Vec<ParsedKey>,
+        /// Its last day, when sandboxes have a lifetime.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// Moves a sandbox's last day (its owner extends it).
+    ExtendSandbox {
+        name: String,
+        file: String,
+        expires: jiff::civil::Date,
+    },
+    /// Deletes a sandbox whose last day was before `today`, if the file at
+    /// the head still says so: extended meanwhile, or already deleted (by
+    /// another Berth), it commits nothing.
+    ExpireSandbox {
+        name: String,
+        file: String,
+        expired: jiff::civil::Date,
+        today: jiff::civil::Date,
     },
     /// `owner` is the owner the person saw; if the file now names someone
     /// else, the deletion is a conflict. `None` deletes whoever owns it.
@@ -78,7 +95,9 @@ impl FileEdit {
         match self {
             FileEdit::SetBranches { file, .. }
             | FileEdit::CreateSandbox { file, .. }
-            | FileEdit::DeleteSandbox { file, .. } => file,
+            | FileEdit::DeleteSandbox { file, .. }
+            | FileEdit::ExtendSandbox { file, .. }
+            | FileEdit::ExpireSandbox { file, .. } => file,
         }
     }
 
@@ -88,6 +107,8 @@ impl FileEdit {
             FileEdit::SetBranches { changes, .. } => AuditAction::promotion(changes.len()),
             FileEdit::CreateSandbox { .. } => AuditAction::CreateSandbox,
             FileEdit::DeleteSandbox { .. } => AuditAction::DeleteSandbox,
+            FileEdit::ExtendSandbox { .. } => AuditAction::ExtendSandbox,
+            FileEdit::ExpireSandbox { .. } => AuditAction::ExpireSandbox,
         }
     }
 
@@ -110,6 +131,12 @@ impl FileEdit {
                 format!("Create sandbox {name} for {owner}")
             }
             FileEdit::DeleteSandbox { name, .. } => format!("Delete sandbox {name}"),
+            FileEdit::ExtendSandbox { name, expires, .. } => {
+                format!("Extend sandbox {name} until {expires}")
+            }
+            FileEdit::ExpireSandbox { name, expired, .. } => {
+                format!("Delete sandbox {name}: it expired on {expired} (sandbox lifetime rule)")
+            }
         }
     }
 
@@ -146,11 +173,12 @@ impl FileEdit {
                 file,
                 owner,
                 keys,
+                expires,
             } => match current {
                 Some(_) => Err(EditError::Conflict(format!(
                     "the sandbox name `{name}` is already taken"
                 ))),
-                None => render_sandbox(file, name, owner, keys)
+                None => render_sandbox_until(file, name, owner, keys, *expires)
                     .map(|text| Applied::Write(Some(text)))
                     .map_err(EditError::Invalid),
             },
@@ -169,6 +197,42 @@ impl FileEdit {
                     }
                 }
                 Ok(Applied::Write(None))
+            }
+            FileEdit::ExtendSandbox {
+                name,
+                file,
+                expires,
+            } => {
+                let text = current.ok_or_else(|| {
+                    EditError::Conflict(format!("the sandbox `{name}` has been deleted"))
+                })?;
+                Ok(
+                    match set_expires(file, name, text, *expires).map_err(EditError::Invalid)? {
+                        Some(text) => Applied::Write(Some(text)),
+                        None => Applied::Unchanged(format!(
+                            "{name} already lives until {expires}; nothing to commit"
+                        )),
+                    },
+                )
+            }
+            FileEdit::ExpireSandbox {
+                name, file, today, ..
+            } => {
+                let Some(text) = current else {
+                    return Ok(Applied::Unchanged(format!(
+                        "the sandbox `{name}` is already deleted"
+                    )));
+                };
+                let (parsed, _) = super::files::parse_sandbox_file(file, name, text);
+                match parsed.and_then(|p| p.expires) {
+                    Some(day) if day < *today => Ok(Applied::Write(None)),
+                    Some(day) => Ok(Applied::Unchanged(format!(
+                        "{name} was extended until {day} meanwhile; it stays"
+                    ))),
+                    None => Ok(Applied::Unchanged(format!(
+                        "{name} no longer has an expiry date; it stays"
+                    ))),
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 //! other parsers read differently in `keys`).
 
 mod fields;
+pub use fields::parse_day;
 mod keys;
 mod limits;
 
@@ -138,6 +139,8 @@ pub struct SandboxFile {
     pub file: String,
     pub owner: Option<String>,
     pub keys: Vec<ParsedKey>,
+    /// The last day the sandbox lives; Berth deletes it after that day.
+    pub expires: Option<jiff::civil::Date>,
 }
 
 /// Parses `sandboxes/<name>.yaml`. `None` when the file cannot describe a
@@ -174,6 +177,7 @@ pub fn parse_sandbox_file(
         file: file.to_string(),
         owner: None,
         keys: Vec::new(),
+        expires: None,
     };
     let duplicated = keys::duplicated_keys(file, &entries, &mut problems);
     let (mut saw_owner, mut saw_keys) = (false, false);
@@ -189,15 +193,16 @@ pub fn parse_sandbox_file(
         match field {
             "owner" => saw_owner = true,
             "sshPublicKeys" => saw_keys = true,
+            "expires" => {}
             _ => continue,
         }
         if duplicated.contains(&field) {
             continue;
         }
-        if field == "owner" {
-            sandbox.owner = fields::read_owner(file, value, &mut problems);
-        } else {
-            fields::read_keys(file, value, &mut sandbox.keys, &mut problems);
+        match field {
+            "owner" => sandbox.owner = fields::read_owner(file, value, &mut problems),
+            "expires" => sandbox.expires = fields::read_expires(file, value, &mut problems),
+            _ => fields::read_keys(file, value, &mut sandbox.keys, &mut problems),
         }
     }
     if !saw_owner {
@@ -226,6 +231,7 @@ pub fn unread_sandbox(
         file: file.to_string(),
         owner: None,
         keys: Vec::new(),
+        expires: None,
     };
     (Some(sandbox), vec![problem])
 }

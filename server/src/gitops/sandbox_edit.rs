@@ -169,13 +169,29 @@ pub fn render_sandbox(
     owner: &str,
     keys: &[ParsedKey],
 ) -> Result<String, String> {
+    render_sandbox_until(file, name, owner, keys, None)
+}
+
+/// `render_sandbox` with the sandbox's last day. The date is quoted: YAML
+/// 1.1 would read a plain one as a timestamp, not as text.
+pub fn render_sandbox_until(
+    file: &str,
+    name: &str,
+    owner: &str,
+    keys: &[ParsedKey],
+    expires: Option<jiff::civil::Date>,
+) -> Result<String, String> {
     // The owner in the comment is escaped too: a line break there would
     // end the comment and start content.
     let mut text = format!(
-        "# Sandbox of {}, created with Berth.\nowner: {}\nsshPublicKeys:\n",
+        "# Sandbox of {}, created with Berth.\nowner: {}\n",
         comment_text(owner),
         scalar(owner)
     );
+    if let Some(day) = expires {
+        text.push_str(&format!("expires: \"{day}\"\n"));
+    }
+    text.push_str("sshPublicKeys:\n");
     for key in keys {
         text.push_str(&format!("  - {}\n", scalar(&key.canonical)));
     }
@@ -190,6 +206,7 @@ pub fn render_sandbox(
             if portable
                 && problems.is_empty()
                 && p.keys == keys
+                && p.expires == expires
                 && p.owner.as_deref() == Some(owner) =>
         {
             Ok(text)
@@ -197,6 +214,53 @@ pub fn render_sandbox(
         _ => Err(format!(
             "Berth could not write {file} so that it reads back the same; nothing was committed"
         )),
+    }
+}
+
+/// Sets a sandbox file's `expires` to `day`, changing that one line (or
+/// adding it after `owner`); `None` when it already says so. The result
+/// is parsed back: the same owner and keys and the new date, or nothing.
+pub fn set_expires(
+    file: &str,
+    name: &str,
+    text: &str,
+    day: jiff::civil::Date,
+) -> Result<Option<String>, String> {
+    let cannot = || format!("Berth cannot change `expires` in {file} safely; change it by hand");
+    let (before, problems) = parse_sandbox_file(file, name, text);
+    let before = before.ok_or_else(cannot)?;
+    if before.expires == Some(day) {
+        return Ok(None);
+    }
+    let line = format!("expires: \"{day}\"\n");
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    if let Some(last) = lines.last_mut() {
+        if !last.ends_with('\n') {
+            last.push('\n');
+        }
+    }
+    match lines.iter().position(|l| l.starts_with("expires:")) {
+        Some(at) => lines[at] = line,
+        None => {
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("owner:"))
+                .map_or(lines.len(), |owner| owner + 1);
+            lines.insert(at, line);
+        }
+    }
+    let edited = lines.concat();
+    let (after, after_problems) = parse_sandbox_file(file, name, &edited);
+    match after {
+        Some(after)
+            if after.owner == before.owner
+                && after.keys == before.keys
+                && after.expires == Some(day)
+                && after_problems.len() <= problems.len() =>
+        {
+            Ok(Some(edited))
+        }
+        _ => Err(cannot()),
     }
 }
 

@@ -180,6 +180,9 @@ async fn sandboxes(
                 "chain": s.live.as_ref().map(|l| &l.chain),
                 "ready": s.live.as_ref().map(|l| l.ready()),
                 "drifted": s.live.as_ref().is_some_and(|l| l.status.is_problem()),
+                "expires": s.expires,
+                "days_left": s.days_left,
+                "expiring": s.expiring,
             })
         })
         .collect();

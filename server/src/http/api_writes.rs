@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/sandboxes", post(create_sandbox))
         .route("/sandboxes/{name}", delete(delete_sandbox))
+        .route("/sandboxes/{name}/extend", post(extend_sandbox))
         .route(
             "/environments/{environment}/services/{service}",
             post(set_branch),
@@ -94,6 +95,16 @@ async fn delete_sandbox(
 ) -> Result<Response, ApiError> {
     // The path names the sandbox; that is the confirmation a script gives.
     let result = Operations::delete_sandbox(state.actions.as_ref(), &parts, &name, &name).await?;
+    Ok(committed(result, false))
+}
+
+/// Moves the sandbox's last day by the configured lifetime.
+async fn extend_sandbox(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    parts: Parts,
+) -> Result<Response, ApiError> {
+    let result = Operations::extend_sandbox(state.actions.as_ref(), &parts, &name).await?;
     Ok(committed(result, false))
 }
 

@@ -11,7 +11,7 @@ use axum::{
 };
 
 use app::{
-    model::{ClaimForm, FreezeForm, LockForm, SharingBoard},
+    model::{BookingForm, ClaimForm, FreezeForm, LockForm, SharingBoard},
     ports::{Dashboard, Operations},
 };
 
@@ -27,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/locks/{id}", delete(lift_lock))
         .route("/freezes", post(freeze))
         .route("/freezes/{id}", delete(lift_freeze))
+        .route("/bookings", post(book))
+        .route("/bookings/{id}", delete(cancel_booking))
         .route("/claims", post(claim))
         .route("/claims/{id}", delete(end_claim))
         .route("/claims/{id}/extend", post(extend_claim))
@@ -84,6 +86,25 @@ async fn resume(
 ) -> Result<Response, ApiError> {
     Operations::resume_automation(state.actions.as_ref(), &parts, &service).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn book(
+    State(state): State<AppState>,
+    parts: Parts,
+    form: JsonBody<BookingForm>,
+) -> Result<Response, ApiError> {
+    let form = body(form)?;
+    let booking = Operations::book(state.actions.as_ref(), &parts, form).await?;
+    Ok((StatusCode::CREATED, Json(booking)).into_response())
+}
+
+async fn cancel_booking(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    parts: Parts,
+) -> Result<Response, ApiError> {
+    let booking = Operations::cancel_booking(state.actions.as_ref(), &parts, id).await?;
+    Ok(Json(booking).into_response())
 }
 
 async fn claim(

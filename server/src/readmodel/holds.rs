@@ -27,7 +27,10 @@ impl HoldBoard {
         let mut current = self.board.write().unwrap_or_else(|e| e.into_inner());
         let same = current.environments == board.environments
             && current.freezes == board.freezes
-            && current.claimable == board.claimable;
+            && current.claimable == board.claimable
+            && current.bookings == board.bookings
+            && current.today == board.today
+            && current.days == board.days;
         *current = Arc::new(board);
         if !same {
             self.generation.fetch_add(1, SeqCst);

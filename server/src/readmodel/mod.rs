@@ -79,6 +79,23 @@ impl ReadModel {
         self.live.read().expect("live lock").clone()
     }
 
+    /// Each sandbox's days left, counted in the configured time zone.
+    fn days_left(&self, sandboxes: &mut [SandboxSummary]) {
+        let today = self.config.day_at(crate::clock::unix_now());
+        for sandbox in sandboxes {
+            let Some(day) = sandbox
+                .expires
+                .as_deref()
+                .and_then(crate::gitops::files::parse_day)
+            else {
+                continue;
+            };
+            let left = i64::from((day - today).get_days());
+            sandbox.days_left = Some(left);
+            sandbox.expiring = left <= i64::from(self.config.sandboxes.warn_days);
+        }
+    }
+
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().expect("snapshot lock").clone()
     }
@@ -305,6 +322,7 @@ impl Dashboard for ReadModel {
         let snapshot = self.ready_snapshot()?;
         let mut list = views::sandboxes(&self.config, &snapshot, query, self.freshness(&snapshot));
         self.live().sandboxes(&mut list.sandboxes);
+        self.days_left(&mut list.sandboxes);
         Ok(list)
     }
 
@@ -316,6 +334,7 @@ impl Dashboard for ReadModel {
             .find(|s| s.name == name)
             .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
         sandbox.live = self.live().sandbox(name);
+        self.days_left(std::slice::from_mut(&mut sandbox));
         let repo = self
             .config
             .repository(self.config.sandboxes.repository.as_deref());

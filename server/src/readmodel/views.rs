@@ -171,6 +171,9 @@ fn sandbox_summary(
         created: created.cloned(),
         problems: problems.iter().map(problem).collect(),
         live: None,
+        expires: sandbox.expires.map(|day| day.to_string()),
+        days_left: None,
+        expiring: false,
     }
 }
 

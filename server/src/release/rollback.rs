@@ -218,6 +218,15 @@ impl Releases {
             AuditOutcome::Failed
         };
         self.audit(row, outcome, reason).await;
+        if let Some(id) = id {
+            let words = format!(
+                "⏪ {} rolled {service} in {env} back to {}: “{reason}”; its automation is paused",
+                who.user, to.image_tag
+            );
+            self.sharing
+                .notify(&format!("rollback:{id}"), env, "rollback", &words)
+                .await;
+        }
         self.announce();
         id.ok_or_else(|| StoreError("the image could not be set; see the audit log".into()))
     }

@@ -4,7 +4,7 @@
 
 use app::{
     format::utc,
-    model::{Claim, EnvironmentHolds, Freeze, GlassBreak, Lock, Pause, SharingBoard},
+    model::{Booking, Claim, EnvironmentHolds, Freeze, GlassBreak, Lock, Pause, SharingBoard},
 };
 
 use super::rules::{self, FreezeRule, Window};
@@ -12,6 +12,8 @@ use crate::{config::Config, store::FreezeRow};
 
 /// A freeze's next window is announced on lanes this long before it starts.
 const NEXT_FREEZE_AHEAD: i64 = 7 * 86_400;
+/// Days the booking calendar shows.
+const CALENDAR_DAYS: i64 = 28;
 /// Broken glass stays on the lane this long.
 pub const GLASS_SHOWN_SECS: i64 = 86_400;
 
@@ -60,16 +62,39 @@ pub fn is_over(row: &FreezeRow, now: i64) -> bool {
         && rule_of(row).is_some_and(|r| r.active_at(now).is_none() && r.next_after(now).is_none())
 }
 
+/// What the board is made of, as read from the database at one instant.
+pub struct Stored {
+    pub locks: Vec<Lock>,
+    pub freezes: Vec<FreezeRow>,
+    pub glass: Vec<GlassBreak>,
+    pub claims: Vec<Claim>,
+    pub paused: Vec<Pause>,
+    /// Not over before today.
+    pub bookings: Vec<Booking>,
+}
+
 /// Every environment's holds at `now`.
-pub fn board(
-    config: &Config,
-    locks: Vec<Lock>,
-    freezes: &[FreezeRow],
-    glass: Vec<GlassBreak>,
-    claims: Vec<Claim>,
-    paused: Vec<Pause>,
-    now: i64,
-) -> SharingBoard {
+pub fn board(config: &Config, stored: Stored, now: i64) -> SharingBoard {
+    let Stored {
+        locks,
+        freezes,
+        glass,
+        claims,
+        paused,
+        mut bookings,
+    } = stored;
+    let freezes = &freezes;
+    let today = config.day_at(now).to_string();
+    for booking in &mut bookings {
+        booking.defaults = booking
+            .pairs
+            .iter()
+            .filter_map(|(service, _)| {
+                let config = config.services.iter().find(|s| s.name == *service)?;
+                Some((service.clone(), config.default_branch.clone()))
+            })
+            .collect();
+    }
     let freezes: Vec<Freeze> = freezes
         .iter()
         .filter(|f| !is_over(f, now))
@@ -119,6 +144,16 @@ pub fn board(
                     .filter(|p| p.environment == env.name)
                     .cloned()
                     .collect(),
+                booked: bookings
+                    .iter()
+                    .find(|b| {
+                        b.environment == env.name && b.first_day <= today && today <= b.last_day
+                    })
+                    .cloned(),
+                next_booking: bookings
+                    .iter()
+                    .find(|b| b.environment == env.name && b.first_day > today)
+                    .cloned(),
             }
         })
         .collect();
@@ -133,6 +168,22 @@ pub fn board(
             .filter(|e| e.kind == app::model::EnvironmentKind::Dev)
             .map(|e| e.name.clone())
             .collect(),
+        bookable: config
+            .environments
+            .iter()
+            .filter(|e| e.kind == app::model::EnvironmentKind::Stg)
+            .map(|e| e.name.clone())
+            .collect(),
+        days: (0..CALENDAR_DAYS)
+            .map(|n| {
+                config
+                    .day_at(now)
+                    .saturating_add(jiff::Span::new().days(n))
+                    .to_string()
+            })
+            .collect(),
+        bookings,
+        today,
     }
 }
 

@@ -75,6 +75,10 @@ impl Sharing {
                 }
             };
             let detail = format!("{}: “{}” until {} UTC", claim.scope(), claim.purpose, utc(claim.until));
+            let words = format!("✋ {} claimed {detail}", who.user);
+            sharing
+                .notify(&format!("claim:{}", claim.id), &claim.environment, "claim", &words)
+                .await;
             sharing
                 .audited(&who, AuditAction::Claim, &target, detail, AuditOutcome::Committed, "")
                 .await;

@@ -15,8 +15,10 @@
 //! `REREAD` and after every change made here.
 
 mod board;
+mod bookings;
 mod claims;
 mod gate;
+mod notify;
 mod requests;
 pub mod rules;
 
@@ -63,6 +65,8 @@ pub struct Sharing {
     rereading: tokio::sync::Mutex<()>,
     /// The holds in force at the last read, to tell when one ended.
     in_force: std::sync::Mutex<HashSet<(String, &'static str, i64)>>,
+    /// Notice keys of the freezes and bookings in force at the last read.
+    started_seen: std::sync::Mutex<HashSet<String>>,
     /// Told when a hold ended: held image updates and prod deploys are
     /// looked at again.
     pub lifted: Notify,
@@ -81,6 +85,7 @@ impl Sharing {
             audit,
             read_model,
             rereading: Default::default(),
+            started_seen: Default::default(),
             in_force: Default::default(),
             lifted: Notify::new(),
         })
@@ -109,15 +114,17 @@ impl Sharing {
             .await?;
         let claims = self.store.claims_in_force(now).await?;
         let paused = self.store.pauses().await?;
-        Ok(board::board(
-            &self.config,
+        let today = self.config.day_at(now).to_string();
+        let bookings = self.store.bookings_from(&today).await?;
+        let stored = board::Stored {
             locks,
-            &freezes,
+            freezes,
             glass,
             claims,
             paused,
-            now,
-        ))
+            bookings,
+        };
+        Ok(board::board(&self.config, stored, now))
     }
 
     /// Reads the board, shows it, and tells automation when a hold ended.
@@ -160,12 +167,69 @@ impl Sharing {
             *in_force = now_in_force;
             ended
         };
+        let started = self.started(&board);
         if self.read_model.holds.set(board) {
             self.read_model.announce_holds();
         }
         if ended {
             self.lifted.notify_one();
         }
+        for (key, environment, event, words) in started {
+            self.notify(&key, &environment, event, &words).await;
+        }
+    }
+
+    /// Freezes and bookings that began since the last read: (key,
+    /// environment, event, words) to notify of, once each.
+    fn started(&self, board: &SharingBoard) -> Vec<(String, String, &'static str, String)> {
+        let mut now = Vec::new();
+        for env in &board.environments {
+            for freeze in &env.frozen {
+                let Some((start, end)) = freeze.active else {
+                    continue;
+                };
+                let scope = freeze.environment.clone().unwrap_or_else(|| "all".into());
+                let subject = match &freeze.environment {
+                    Some(env) => format!("{env} is"),
+                    None => "Every environment is".to_string(),
+                };
+                let words = format!(
+                    "❄ {subject} frozen until {} UTC ({}): “{}” — {}",
+                    app::format::utc(end),
+                    freeze.window,
+                    freeze.reason,
+                    freeze.by
+                );
+                now.push((
+                    format!("freeze:{}:{start}", freeze.id),
+                    scope,
+                    "freeze-started",
+                    words,
+                ));
+            }
+            if let Some(booking) = &env.booked {
+                let words = format!(
+                    "📅 {} is booked for {} by {} until {}",
+                    booking.environment, booking.project, booking.by, booking.last_day
+                );
+                now.push((
+                    format!("booking:{}", booking.id),
+                    booking.environment.clone(),
+                    "booking-started",
+                    words,
+                ));
+            }
+        }
+        now.sort();
+        now.dedup_by(|a, b| a.0 == b.0);
+        let mut seen = self.started_seen.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = now
+            .iter()
+            .filter(|n| !seen.contains(&n.0))
+            .cloned()
+            .collect();
+        *seen = now.into_iter().map(|n| n.0).collect();
+        fresh
     }
 
     /// Why a write to `services` of `environment` is refused now (one
@@ -252,6 +316,10 @@ impl Sharing {
             }
             let id = sharing.store.add_lock(&lock).await.map_err(unavailable)?;
             let detail = format!("“{}”{}", lock.reason, until_words(lock.until));
+            let words = format!("🔒 {target} locked by {}: {detail}", who.user);
+            sharing
+                .notify(&format!("lock:{id}"), &lock.environment, "lock", &words)
+                .await;
             sharing
                 .audited(
                     &who,
@@ -482,6 +550,12 @@ impl Sharing {
         )
         .await;
         tracing::warn!(actor = %who.user, environment, %reason, %what, "glass broken");
+        let words = format!(
+            "🔨 {} broke the glass on {environment} to {what}: “{reason}”",
+            who.user
+        );
+        let key = format!("glass:{environment}:{}:{}", glass.at, who.user);
+        self.notify(&key, environment, "break-glass", &words).await;
         self.reread().await;
         Ok(())
     }

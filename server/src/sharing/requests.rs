@@ -3,7 +3,7 @@
 
 use app::{
     error::BerthError,
-    model::{ClaimForm, EnvironmentKind, FreezeForm, LockForm},
+    model::{Booking, BookingForm, ClaimForm, EnvironmentKind, FreezeForm, LockForm},
 };
 
 use super::rules::{self, FreezeRule, Window};
@@ -70,6 +70,77 @@ impl Checked for ClaimForm {
             by: by.into(),
             at: now,
             until: now + i64::from(hours) * 3600,
+        })
+    }
+}
+
+/// The longest booking, in days.
+pub const MAX_BOOKING_DAYS: i32 = 92;
+
+impl Checked for BookingForm {
+    type Row = Booking;
+
+    fn check(&self, config: &Config, by: &str, now: i64) -> Result<Booking, BerthError> {
+        let mut problems = Vec::new();
+        let environment = self.environment.trim();
+        match config.environments.iter().find(|e| e.name == environment) {
+            None => problems.push(format!("there is no environment `{}`", clip(environment))),
+            Some(env) if env.kind != EnvironmentKind::Stg => problems.push(format!(
+                "{} is not a Stg environment; Dev is claimed, prod is locked",
+                env.name
+            )),
+            Some(_) => {}
+        }
+        let project = self.project.trim();
+        if project.is_empty() || project.chars().count() > 64 || !plain_line(project) {
+            problems.push("name the project in one line of at most 64 characters".into());
+        }
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if self.pairs.is_empty() || self.pairs.len() > config.services.len() {
+            problems.push("list the project's services and their branches".into());
+        } else {
+            for (service, branch) in &self.pairs {
+                let (service, branch) = (service.trim(), branch.trim());
+                if !config.services.iter().any(|s| s.name == service) {
+                    problems.push(format!("there is no service `{}`", clip(service)));
+                } else if pairs.iter().any(|(s, _)| s == service) {
+                    problems.push(format!("{service} is listed twice"));
+                } else if let Err(why) = crate::gitops::names::check_branch_name(branch) {
+                    problems.push(format!("{service}: {why}"));
+                } else {
+                    pairs.push((service.into(), branch.into()));
+                }
+            }
+        }
+        let today = config.day_at(now);
+        let first = crate::gitops::files::parse_day(self.first_day.trim());
+        let last = crate::gitops::files::parse_day(self.last_day.trim());
+        match (first, last) {
+            (Some(first), Some(last)) => {
+                if first < today {
+                    problems.push(format!("the first day ({first}) is in the past"));
+                }
+                if last < first {
+                    problems.push("the last day is before the first".into());
+                } else if (last - first).get_days() >= MAX_BOOKING_DAYS {
+                    problems.push(format!("a booking lasts at most {MAX_BOOKING_DAYS} days"));
+                }
+            }
+            _ => problems.push("give the first and last day as 2026-12-07".into()),
+        }
+        if !problems.is_empty() {
+            return Err(BerthError::Invalid(sentence(problems)));
+        }
+        Ok(Booking {
+            id: 0,
+            environment: environment.into(),
+            project: project.into(),
+            pairs,
+            first_day: self.first_day.trim().into(),
+            last_day: self.last_day.trim().into(),
+            by: by.into(),
+            at: now,
+            defaults: Vec::new(),
         })
     }
 }

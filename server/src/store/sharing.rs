@@ -1,7 +1,7 @@
 //! Locks, freeze windows and broken glass: `SharingStore`. Every check of
 //! a write reads here, so several Berth processes agree on what holds.
 
-use app::model::{Claim, GlassBreak, Lock, Pause};
+use app::model::{Booking, Claim, GlassBreak, Lock, Pause};
 
 use super::StoreResult;
 
@@ -74,6 +74,16 @@ pub trait SharingStore: Send + Sync + 'static {
         at: i64,
     ) -> StoreResult<Option<Pause>>;
     async fn pauses(&self) -> StoreResult<Vec<Pause>>;
+    /// Stores the booking unless one not cancelled shares a day with it on
+    /// the same environment: then that one. One transaction.
+    async fn add_booking(&self, booking: &Booking) -> StoreResult<Result<Booking, Booking>>;
+    /// Bookings not cancelled whose last day is `from` or later.
+    async fn bookings_from(&self, from: &str) -> StoreResult<Vec<Booking>>;
+    async fn cancel_booking(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<Booking>>;
+    /// Queues a notification (a marker row with no release) unless one
+    /// with the same sink and key was queued before: every Berth process
+    /// sees a freeze start, one message goes out.
+    async fn enqueue_notice(&self, notice: &crate::store::NewMarker, at: i64) -> StoreResult<bool>;
     async fn record_glass_break(&self, glass: &GlassBreak) -> StoreResult<()>;
     /// Glass broken at or after `since`, newest first.
     async fn glass_breaks_since(&self, since: i64) -> StoreResult<Vec<GlassBreak>>;

@@ -85,3 +85,67 @@ async fn each_prod_deploy_is_marked_and_a_failing_sink_is_retried_and_shown() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sharing_events_are_notified_once_each_and_retried() {
+    let (hook, heard) = receiver(1).await;
+    let config = format!(
+        "marker_retry_secs = 1\n\n[[releases.markers]]\nname = \"team\"\nkind = \"webhook\"\nurl = \"{hook}/team\"\n\n[sharing]\nnotify = [\"team\"]\n"
+    );
+    let s = setup_edited(&config, |c| c.auth.admins = vec!["root".into()]).await;
+    let root = s.server.token("root").await;
+    let lock = serde_json::json!({ "environment": "stg-1", "reason": "release tests" });
+    let (status, _) = s
+        .server
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/locks",
+            Some(&root),
+            Some(lock),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let now = berth::clock::unix_now();
+    let minute = |t: i64| app::format::utc(t)[..16].to_string();
+    let freeze = serde_json::json!({ "environment": "dev", "weekly": false,
+        "starts": minute(now - 60), "ends": minute(now + 3600), "time_zone": "UTC", "reason": "quarter close" });
+    let (status, _) = s
+        .server
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/freezes",
+            Some(&root),
+            Some(freeze),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // The first attempt fails (500); the retry delivers.
+    until("both notifications arrive", || async {
+        heard.lock().unwrap().len() >= 2
+    })
+    .await;
+    // Several rereads later, the freeze was still told of once.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let heard = heard.lock().unwrap().clone();
+    let events: Vec<&str> = heard
+        .iter()
+        .map(|(_, body)| body["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events.iter().filter(|e| **e == "lock").count(),
+        1,
+        "{heard:?}"
+    );
+    assert_eq!(
+        events.iter().filter(|e| **e == "freeze-started").count(),
+        1,
+        "{heard:?}"
+    );
+    let lock = heard.iter().find(|(_, b)| b["event"] == "lock").unwrap();
+    assert_eq!(lock.0, "/team ");
+    assert_eq!(lock.1["environment"], "stg-1");
+    assert!(
+        lock.1["text"].as_str().unwrap().contains("locked by root"),
+        "{lock:?}"
+    );
+}

@@ -67,6 +67,7 @@ fn sandbox_conflicts_are_plain_sentences_and_conflicts() {
         file: "sandboxes/ann.yaml".into(),
         owner: "ann".into(),
         keys: vec![key],
+        expires: None,
     };
     assert_eq!(
         create.apply(Some("owner: bo\n")).unwrap_err(),
@@ -139,9 +140,85 @@ fn a_file_too_large_to_read_is_changed_only_where_its_content_does_not_matter() 
         file: "sandboxes/ann.yaml".into(),
         owner: "ann".into(),
         keys: Vec::new(),
+        expires: None,
     };
     assert!(matches!(
         create.apply_unread(size),
         Err(EditError::Conflict(_))
+    ));
+}
+
+fn day(text: &str) -> jiff::civil::Date {
+    text.parse().unwrap()
+}
+
+fn sandbox_text(expires: Option<&str>) -> String {
+    let key = ed25519_line([3; 32], "kim@x");
+    match expires {
+        Some(d) => format!("# kim's\nowner: kim\nexpires: \"{d}\"\nsshPublicKeys:\n  - {key}\n"),
+        None => format!("# kim's\nowner: kim\nsshPublicKeys:\n  - {key}\n"),
+    }
+}
+
+#[test]
+fn an_expiry_deletes_only_a_sandbox_still_past_its_last_day() {
+    let expire = FileEdit::ExpireSandbox {
+        name: "box".into(),
+        file: "sandboxes/box.yaml".into(),
+        expired: day("2026-11-30"),
+        today: day("2026-12-01"),
+    };
+    let past = sandbox_text(Some("2026-11-30"));
+    assert_eq!(expire.apply(Some(&past)), Ok(Applied::Write(None)));
+    // Its last day is today: it lives until tomorrow.
+    let today = sandbox_text(Some("2026-12-01"));
+    assert!(
+        matches!(expire.apply(Some(&today)), Ok(Applied::Unchanged(why)) if why.contains("extended until 2026-12-01"))
+    );
+    // Deleted by someone else first: nothing to do, not an error.
+    assert!(
+        matches!(expire.apply(None), Ok(Applied::Unchanged(why)) if why.contains("already deleted"))
+    );
+    // The date was taken out by hand: it stays.
+    assert!(matches!(
+        expire.apply(Some(&sandbox_text(None))),
+        Ok(Applied::Unchanged(_))
+    ));
+    assert_eq!(
+        expire.summary(),
+        "Delete sandbox box: it expired on 2026-11-30 (sandbox lifetime rule)"
+    );
+}
+
+#[test]
+fn extending_changes_one_line_or_adds_it_after_the_owner() {
+    let extend = FileEdit::ExtendSandbox {
+        name: "box".into(),
+        file: "sandboxes/box.yaml".into(),
+        expires: day("2027-01-15"),
+    };
+    let with = sandbox_text(Some("2026-12-01"));
+    assert_eq!(
+        extend.apply(Some(&with)),
+        Ok(Applied::Write(Some(sandbox_text(Some("2027-01-15")))))
+    );
+    let without = sandbox_text(None);
+    assert_eq!(
+        extend.apply(Some(&without)),
+        Ok(Applied::Write(Some(sandbox_text(Some("2027-01-15")))))
+    );
+    assert!(matches!(
+        extend.apply(Some(&sandbox_text(Some("2027-01-15")))),
+        Ok(Applied::Unchanged(_))
+    ));
+    assert!(matches!(extend.apply(None), Err(EditError::Conflict(_))));
+    // A flow-style file is not edited by lines: refused, not mangled.
+    let flow = format!(
+        "{{owner: kim, sshPublicKeys: [{}]}}\n",
+        ed25519_line([3; 32], "kim@x")
+    );
+    assert!(matches!(
+        extend.apply(Some(&flow)),
+        Err(EditError::Invalid(_))
     ));
 }

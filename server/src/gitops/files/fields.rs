@@ -24,6 +24,44 @@ pub(super) fn read_owner(file: &str, value: &Node, problems: &mut Vec<Problem>) 
     None
 }
 
+/// `expires`: a date `YYYY-MM-DD`, the sandbox's last day. Anything else
+/// is a problem and the sandbox does not expire: deleting on a misread
+/// date would lose someone's work.
+pub(super) fn read_expires(
+    file: &str,
+    value: &Node,
+    problems: &mut Vec<Problem>,
+) -> Option<jiff::civil::Date> {
+    let message = match value.as_str() {
+        Some(text) => match parse_day(text) {
+            Some(date) => return Some(date),
+            None => format!(
+                "`expires` must be a date like 2026-12-31, not {:?}",
+                text.chars().take(40).collect::<String>()
+            ),
+        },
+        None => format!(
+            "`expires` must be a date like 2026-12-31, not {}",
+            value.kind()
+        ),
+    };
+    problems.push(Problem::at(file, value.line(), message));
+    None
+}
+
+/// `YYYY-MM-DD` exactly, as Berth writes it.
+pub fn parse_day(text: &str) -> Option<jiff::civil::Date> {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped.then(|| text.parse().ok()).flatten()
+}
+
 /// The keys of `sshPublicKeys`, the first `MAX_KEYS_READ` of them; keys
 /// that do not parse or repeat one listed before are reported.
 pub(super) fn read_keys(

@@ -27,6 +27,7 @@ fn create_sandbox() -> FileEdit {
         file: "sandboxes/ann.yaml".into(),
         owner: "ann".into(),
         keys: vec![parse_public_key(&ed25519_line([1; 32], "ann")).unwrap()],
+        expires: None,
     }
 }
 

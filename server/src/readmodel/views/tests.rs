@@ -85,6 +85,7 @@ fn sandbox(name: &str, owner: Option<&str>, keys: usize) -> SandboxFile {
         file: format!("sandboxes/{name}.yaml"),
         owner: owner.map(str::to_string),
         keys: (0..keys).map(|_| parse_public_key(KEY).unwrap()).collect(),
+        expires: None,
     }
 }
 

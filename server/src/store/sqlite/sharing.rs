@@ -1,10 +1,14 @@
 //! `SharingStore` for `SqliteStore`.
 
-use app::model::{Claim, GlassBreak, Lock, Pause};
+use app::model::{Booking, Claim, GlassBreak, Lock, Pause};
 use sqlx::{sqlite::SqliteRow, Row};
 
 use super::SqliteStore;
-use crate::store::{FreezeRow, NewClaim, NewLock, SharingStore, StoreResult};
+use crate::{
+    gitops::files::parse_day,
+    sharing::rules::dates_overlap,
+    store::{FreezeRow, NewClaim, NewLock, SharingStore, StoreResult},
+};
 
 const LOCK_COLUMNS: &str = "id, environment, service, reason, created_by, created_at, ends_at";
 const FREEZE_COLUMNS: &str =
@@ -48,6 +52,28 @@ fn pause_from(row: &SqliteRow) -> Pause {
         reason: row.get("reason"),
         by: row.get("paused_by"),
         since: row.get("paused_at"),
+    }
+}
+
+const BOOKING_COLUMNS: &str =
+    "id, environment, project, pairs, first_day, last_day, booked_by, booked_at";
+
+fn booking_from(row: &SqliteRow) -> Booking {
+    let pairs: String = row.get("pairs");
+    Booking {
+        id: row.get("id"),
+        environment: row.get("environment"),
+        project: row.get("project"),
+        pairs: pairs
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(s, b)| (s.to_string(), b.to_string()))
+            .collect(),
+        first_day: row.get("first_day"),
+        last_day: row.get("last_day"),
+        by: row.get("booked_by"),
+        at: row.get("booked_at"),
+        defaults: Vec::new(),
     }
 }
 
@@ -269,6 +295,94 @@ impl SharingStore for SqliteStore {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(pause_from).collect())
+    }
+
+    async fn add_booking(&self, booking: &Booking) -> StoreResult<Result<Booking, Booking>> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        // Days are `YYYY-MM-DD`, so text order is day order.
+        let open = sqlx::query(&format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings
+             WHERE environment = ? AND cancelled_at IS NULL AND last_day >= ?
+             ORDER BY first_day"
+        ))
+        .bind(&booking.environment)
+        .bind(&booking.first_day)
+        .fetch_all(&mut *tx)
+        .await?;
+        let days = |b: &Booking| Some((parse_day(&b.first_day)?, parse_day(&b.last_day)?));
+        if let Some(wanted) = days(booking) {
+            if let Some(taken) = open
+                .iter()
+                .map(booking_from)
+                .find(|b| days(b).is_some_and(|held| dates_overlap(wanted, held)))
+            {
+                return Ok(Err(taken));
+            }
+        }
+        let pairs: String = booking
+            .pairs
+            .iter()
+            .map(|(s, b)| format!("{s}={b}\n"))
+            .collect();
+        let row = sqlx::query(&format!(
+            "INSERT INTO bookings (environment, project, pairs, first_day, last_day, booked_by, booked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {BOOKING_COLUMNS}"
+        ))
+        .bind(&booking.environment)
+        .bind(&booking.project)
+        .bind(pairs)
+        .bind(&booking.first_day)
+        .bind(&booking.last_day)
+        .bind(&booking.by)
+        .bind(booking.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(booking_from(&row)))
+    }
+
+    async fn bookings_from(&self, from: &str) -> StoreResult<Vec<Booking>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings
+             WHERE cancelled_at IS NULL AND last_day >= ? ORDER BY first_day, id LIMIT 500"
+        ))
+        .bind(from)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(booking_from).collect())
+    }
+
+    async fn cancel_booking(&self, id: i64, by: &str, at: i64) -> StoreResult<Option<Booking>> {
+        let row = sqlx::query(&format!(
+            "UPDATE bookings SET cancelled_by = ?, cancelled_at = ?
+             WHERE id = ? AND cancelled_at IS NULL RETURNING {BOOKING_COLUMNS}"
+        ))
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(booking_from))
+    }
+
+    async fn enqueue_notice(&self, notice: &crate::store::NewMarker, at: i64) -> StoreResult<bool> {
+        // One statement: two processes queueing the same notice, one row.
+        let done = sqlx::query(
+            "INSERT INTO deploy_markers (release_id, sink, service, image_tag, payload, state, next_at, created_at)
+             SELECT 0, ?, ?, ?, ?, 'pending', ?, ?
+             WHERE NOT EXISTS (SELECT 1 FROM deploy_markers WHERE release_id = 0 AND sink = ? AND image_tag = ?)",
+        )
+        .bind(&notice.sink)
+        .bind(&notice.service)
+        .bind(&notice.image_tag)
+        .bind(&notice.payload)
+        .bind(at)
+        .bind(at)
+        .bind(&notice.sink)
+        .bind(&notice.image_tag)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn record_glass_break(&self, glass: &GlassBreak) -> StoreResult<()> {

@@ -72,6 +72,7 @@ async fn connect_applies_every_migration_and_reopening_keeps_the_data() {
             "api_tokens",
             "audit_log",
             "automation_pauses",
+            "bookings",
             "builds",
             "claims",
             "commits",
