@@ -146,18 +146,22 @@ async fn serve(config_path: Option<PathBuf>, demo_commit_every: u64) -> Result<(
     // The embedded demo brings its clusters along, and a CI that reports
     // builds of its source repositories; Berth reaches them as it would
     // real ones (a kubeconfig, signed webhooks).
-    let _demo_clusters = match config_path {
-        None => {
-            let clusters = demo::start_clusters(&config)
-                .await
-                .map_err(Error::Unavailable)?;
-            demo::ci::spawn(&config, config.listen);
-            demo::ci::spawn_developers(&config, std::time::Duration::from_secs(demo_commit_every));
-            Some(clusters)
-        }
-        Some(_) => None,
+    let demo = config_path.is_none();
+    let _demo_clusters = if demo {
+        let clusters = demo::start_clusters(&config)
+            .await
+            .map_err(Error::Unavailable)?;
+        demo::ci::spawn(&config, config.listen);
+        demo::ci::spawn_developers(&config, std::time::Duration::from_secs(demo_commit_every));
+        Some(clusters)
+    } else {
+        None
     };
-    startup::run(config).await
+    let state = startup::build_state(config).await?;
+    if demo {
+        demo::sharing::seed(&state).await;
+    }
+    startup::run_state(state).await
 }
 
 async fn create_token(

@@ -131,8 +131,12 @@ pub async fn build_state(config: Config) -> Result<AppState> {
 
 /// Binds, starts the refresh loop and serves until shut down.
 pub async fn run(config: Config) -> Result<()> {
-    let listen = config.listen;
-    let state = build_state(config).await?;
+    run_state(build_state(config).await?).await
+}
+
+/// `run` with a state already built.
+pub async fn run_state(state: AppState) -> Result<()> {
+    let listen = state.config.listen;
     state.read_model.spawn_refresh_loop();
     let listener = tokio::net::TcpListener::bind(listen)
         .await

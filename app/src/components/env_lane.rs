@@ -44,6 +44,7 @@ pub fn EnvLane(
             {(summary.kind == EnvironmentKind::Dev)
                 .then(|| {
                     view! {
+                        " · "
                         <A href="/locks#claim" attr:class="lane-action claim-link">
                             "Claim"
                         </A>

@@ -56,7 +56,12 @@ fn Calendar(
         .days
         .iter()
         .map(|day| {
-            let label = day.get(5..).unwrap_or(day).to_string();
+            // The day of the month; the whole date is its tooltip.
+            let label = day
+                .get(8..)
+                .unwrap_or(day)
+                .trim_start_matches('0')
+                .to_string();
             view! { <th scope="col" title=day.clone()>{label}</th> }
         })
         .collect_view();
@@ -92,6 +97,7 @@ fn Calendar(
     let bookable = board.bookable.clone();
     let today = board.today.clone();
     view! {
+        <div class="calendar-wrap">
         <table class="calendar">
             <thead>
                 <tr>
@@ -101,6 +107,7 @@ fn Calendar(
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
         <WithViewer render=move |viewer: Viewer| {
             let bookings = bookings.clone();
             view! {

@@ -141,6 +141,7 @@ fn Board(
                 {environments}
                 <h2>"Freeze windows"</h2>
                 <FreezeTable freezes=board.freezes.clone() now may unfreeze/>
+                {viewer.user.is_none().then(|| view! { <p class="muted">"Sign in to claim Dev; qa and admins also lock and freeze."</p> })}
                 {viewer.user.is_some().then(|| view! { <ClaimForm names=board.claimable.clone() claim/> })}
                 {may.then(|| view! {
                     <LockForm names=names.clone() lock/>

@@ -8,6 +8,7 @@ pub mod ci;
 pub mod cluster;
 pub(crate) mod content;
 mod serve;
+pub mod sharing;
 
 use std::{
     io::Write,

@@ -208,6 +208,16 @@ impl Releases {
                 if let Some(env) = self.config.prod_environment() {
                     if let Some(why) = self.sharing.automation_held(&env.name, service).await {
                         let note = format!("held: {why}");
+                        // Said in the audit log once, when the build
+                        // arrives; a resume that is still held says nothing.
+                        if commit.stage != Stage::Passed {
+                            let target = self.target(env, service);
+                            let trigger = Trigger {
+                                kind: "build",
+                                by: &build.reported_by,
+                            };
+                            self.held(&target, build, &trigger, &why).await;
+                        }
                         return self
                             .store
                             .set_stage(
@@ -283,6 +293,15 @@ impl Releases {
             .is_some_and(|e| e.name == environment)
     }
 
+    /// Where an image of `service` goes in `env`.
+    pub(super) fn target(&self, env: &crate::config::EnvironmentConfig, service: &str) -> Target {
+        Target {
+            environment: env.name.clone(),
+            cluster: self.config.cluster_of(env).map(|c| c.name.clone()),
+            application: self.config.application_name(env, service),
+        }
+    }
+
     /// Starts the prod deploy: the image patch, recorded as a release.
     async fn deploy(&self, build: &Build, commit: &PipelineCommit) -> StoreResult<()> {
         let Some(env) = self.config.prod_environment() else {
@@ -299,11 +318,7 @@ impl Releases {
                 "",
             )
             .await?;
-        let target = Target {
-            environment: env.name.clone(),
-            cluster: self.config.cluster_of(env).map(|c| c.name.clone()),
-            application: self.config.application_name(env, service),
-        };
+        let target = self.target(env, service);
         let trigger = Trigger {
             kind: "build",
             by: &build.reported_by,

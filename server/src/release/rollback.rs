@@ -14,11 +14,7 @@ use app::{
     },
 };
 
-use super::{
-    short,
-    updater::{Target, Trigger},
-    Audited, Releases,
-};
+use super::{short, updater::Trigger, Audited, Releases};
 use crate::{
     auth::Identity,
     clock::unix_now,
@@ -186,19 +182,10 @@ impl Releases {
             finished_at: now,
             reported_by: who.user.clone(),
         };
-        let target = Target {
-            environment: env.into(),
-            cluster: self
-                .config
-                .prod_environment()
-                .and_then(|e| self.config.cluster_of(e))
-                .map(|c| c.name.clone()),
-            application: self
-                .config
-                .prod_environment()
-                .map(|e| self.config.application_name(e, service))
-                .unwrap_or_default(),
+        let Some(prod) = self.config.prod_environment() else {
+            return Err(StoreError("no prod environment is configured".into()));
         };
+        let target = self.target(prod, service);
         let trigger = Trigger {
             kind: "rollback",
             by: &who.user,

@@ -84,6 +84,16 @@ pub fn board(config: &Config, stored: Stored, now: i64) -> SharingBoard {
         mut bookings,
     } = stored;
     let freezes = &freezes;
+    // The database already left out what ended; reading it again here
+    // keeps the rule of when a lock or claim ends in one pure place.
+    let locks: Vec<Lock> = locks
+        .into_iter()
+        .filter(|l| rules::in_force(l.until, now))
+        .collect();
+    let claims: Vec<Claim> = claims
+        .into_iter()
+        .filter(|c| rules::in_force(Some(c.until), now))
+        .collect();
     let today = config.day_at(now).to_string();
     for booking in &mut bookings {
         booking.defaults = booking
