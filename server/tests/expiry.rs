@@ -19,6 +19,12 @@ fn upstream_with(files: &[(&str, Option<&str>)]) -> Upstream {
     upstream
 }
 
+/// The sandbox page's "Extend", as a script sends it.
+async fn extend(server: &Server, token: &str) -> (u16, serde_json::Value) {
+    let path = "/api/v1/sandboxes/kims-box/extend";
+    server.send(Method::POST, path, Some(token), None).await
+}
+
 fn log(upstream: &Upstream) -> Vec<String> {
     git(&upstream.bare, &["log", "--format=%s", "main"], &[])
         .lines()
@@ -101,24 +107,10 @@ async fn the_owner_extends_a_sandbox_and_others_may_not() {
     assert_eq!(listed["expiring"], true);
 
     let dave = server.token("dave").await;
-    let (status, _) = server
-        .send(
-            Method::POST,
-            "/api/v1/sandboxes/kims-box/extend",
-            Some(&dave),
-            None,
-        )
-        .await;
+    let (status, _) = extend(&server, &dave).await;
     assert_eq!(status, 403);
     let kim = server.token("kim").await;
-    let (status, body) = server
-        .send(
-            Method::POST,
-            "/api/v1/sandboxes/kims-box/extend",
-            Some(&kim),
-            None,
-        )
-        .await;
+    let (status, body) = extend(&server, &kim).await;
     assert_eq!(status, 200, "{body}");
     let file = git(
         &upstream.bare,
@@ -133,11 +125,34 @@ async fn the_owner_extends_a_sandbox_and_others_may_not() {
     );
     let list = server.json("/api/v1/sandboxes").await;
     assert_eq!(list["sandboxes"][0]["days_left"], 14);
+    // A second click changes nothing: never more than one lifetime ahead.
+    let (status, body) = extend(&server, &kim).await;
+    assert_eq!(
+        (status, &body["commit"]),
+        (200, &serde_json::Value::Null),
+        "{body}"
+    );
     // Extended, it is not expired any more.
     assert_eq!(server.state.actions.expire_sandboxes().await, 0);
     // Any YAML parser reads the date as text.
     let yaml: serde_yaml::Value = serde_yaml::from_str(&file).unwrap();
     assert!(yaml["expires"].is_string(), "{yaml:?}");
+}
+
+#[tokio::test]
+async fn a_sandbox_without_a_last_day_is_not_given_one() {
+    let text = format!("owner: kim\nsshPublicKeys:\n  - {KEY}\n");
+    let upstream = upstream_with(&[("sandboxes/kims-box.yaml", Some(text.as_str()))]);
+    let server = Server::start(&upstream, true).await;
+    let kim = server.token("kim").await;
+    let before = upstream.head();
+    let (status, body) = extend(&server, &kim).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("does not expire"),
+        "{body}"
+    );
+    assert_eq!(upstream.head(), before);
 }
 
 #[tokio::test]

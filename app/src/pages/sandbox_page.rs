@@ -64,6 +64,8 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
     };
     let owner = s.owner.clone();
     let extend_owner = s.owner.clone();
+    // A sandbox without a last day never expires: nothing to extend.
+    let expires_at_all = s.expires.is_some();
     let extend_name = s.name.clone();
     let expiry = expiry_words(&s);
     let expiring = s.expiring;
@@ -95,8 +97,7 @@ fn SandboxBody(detail: SandboxDetail) -> impl IntoView {
                 {expiry.unwrap_or_else(|| "never".into())}
                 <WithViewer render=move |viewer| {
                     let name = extend_name.clone();
-                    viewer
-                        .may_delete_sandbox(extend_owner.as_deref())
+                    (expires_at_all && viewer.may_delete_sandbox(extend_owner.as_deref()))
                         .then(|| view! {
                             <ActionForm action=extend attr:class="inline extend">
                                 <input type="hidden" name="name" value=name/>

@@ -43,6 +43,9 @@ pub struct Actions {
     /// engine, under its per-service lock.
     pub releases: Arc<crate::release::Releases>,
     refusals: RefusalLimiter,
+    /// Expired sandboxes whose deletion failed: (attempts, next try), so
+    /// a rejecting remote is not retried (and audited) every minute.
+    expiry_retries: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
 }
 
 impl Actions {
@@ -64,6 +67,7 @@ impl Actions {
             read_model,
             store,
             refusals: RefusalLimiter::default(),
+            expiry_retries: Default::default(),
         }
     }
 
@@ -274,13 +278,25 @@ impl Actions {
         };
         let mut deleted = 0;
         for (name, expired) in self.expired_sandboxes(today) {
+            let waiting = {
+                let retries = self
+                    .expiry_retries
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                retries
+                    .get(&name)
+                    .is_some_and(|(_, next)| *next > std::time::Instant::now())
+            };
+            if waiting {
+                continue;
+            }
             let target = format!("sandbox/{name}");
             let planned = Ok(Planned {
                 repository: self.sandbox_repository(),
                 target: target.clone(),
                 change: crate::gitops::change::FileEdit::ExpireSandbox {
                     file: self.sandbox_file(&name),
-                    name,
+                    name: name.clone(),
                     expired,
                     today,
                 },
@@ -296,14 +312,22 @@ impl Actions {
                     Box::new(Open),
                 )
                 .await;
-            if matches!(
-                done,
-                Ok(CommitResult {
-                    commit: Some(_),
-                    ..
-                })
-            ) {
-                deleted += 1;
+            let mut retries = self
+                .expiry_retries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            match done {
+                Ok(CommitResult { commit, .. }) => {
+                    retries.remove(&name);
+                    deleted += usize::from(commit.is_some());
+                }
+                // Tried again after 2, 4, 8 … minutes, at most hourly.
+                Err(_) => {
+                    let attempts = retries.get(&name).map_or(1, |(n, _)| n + 1);
+                    let wait = (60u64 << attempts.min(6)).min(3600);
+                    let next = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+                    retries.insert(name, (attempts, next));
+                }
             }
         }
         deleted

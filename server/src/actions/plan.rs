@@ -157,9 +157,9 @@ impl Actions {
         })
     }
 
-    /// A sandbox's owner (or an admin) moves its last day: the lifetime
-    /// (30 days without one) from today or from its current last day,
-    /// whichever is later.
+    /// A sandbox's owner (or an admin) moves its last day to the lifetime
+    /// (30 days without one) from today; a sandbox that never expires is
+    /// left so, and a second click changes nothing.
     pub(super) fn plan_extend_sandbox(
         &self,
         who: &Identity,
@@ -171,25 +171,34 @@ impl Actions {
         let sandbox = self
             .sandbox(name)
             .ok_or_else(|| BerthError::NotFound(format!("there is no sandbox named `{name}`")))?;
-        if !who.may_delete_sandbox(sandbox.owner.as_deref()) {
+        // A CI token reports builds; it changes no file.
+        if who.role == app::model::Role::Ci || !who.may_delete_sandbox(sandbox.owner.as_deref()) {
             return Err(BerthError::Forbidden(format!(
                 "only its owner or an admin may extend the sandbox `{name}`"
             )));
         }
+        let Some(current) = sandbox.expires else {
+            return Err(BerthError::Invalid(format!(
+                "the sandbox `{name}` does not expire; there is nothing to extend"
+            )));
+        };
         let today = self.config.day_at(crate::clock::unix_now());
-        let from = sandbox.expires.filter(|day| *day > today).unwrap_or(today);
         let days = self
             .config
             .sandboxes
             .lifetime_days
             .unwrap_or(DEFAULT_EXTENSION_DAYS);
+        // Never earlier than it is, never further than one lifetime ahead.
+        let from = today
+            .saturating_add(jiff::Span::new().days(i64::from(days)))
+            .max(current);
         Ok(Planned {
             repository: self.sandbox_repository(),
             target: format!("sandbox/{name}"),
             change: FileEdit::ExtendSandbox {
                 name: name.to_string(),
                 file: self.sandbox_file(name),
-                expires: from.saturating_add(jiff::Span::new().days(i64::from(days))),
+                expires: from,
             },
         })
     }

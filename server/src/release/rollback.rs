@@ -68,10 +68,7 @@ impl Releases {
                     .await;
                 return Err(err);
             }
-            releases.roll_back(&who, &env, &release, &reason).await.map_err(|err| {
-                tracing::error!(%err, "a rollback could not be recorded");
-                BerthError::Unavailable("the database failed during the rollback; check the audit log and the prod page".into())
-            })
+            releases.roll_back(&who, &env, &release, &reason).await
         };
         tokio::spawn(job).await.unwrap_or_else(|err| {
             tracing::error!(%err, "a rollback task stopped");
@@ -123,9 +120,10 @@ impl Releases {
         }
         let live = self
             .store
-            .latest_release(service, &env)
+            .deployed_releases(service, &env, 1)
             .await
-            .map_err(store)?;
+            .map_err(store)?
+            .pop();
         if live.is_some_and(|l| l.image_tag == release.image_tag) {
             return Err(BerthError::Invalid(format!(
                 "{service} already runs {}",
@@ -135,44 +133,39 @@ impl Releases {
         Ok((env, release))
     }
 
-    /// Under the service's lock: the release it undoes fails, the image
-    /// goes back, automation pauses.
+    /// Under the service's lock: the image goes back; once it is set, the
+    /// release it undid fails and automation pauses.
     async fn roll_back(
         &self,
         who: &Identity,
         env: &str,
         to: &Release,
         reason: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<i64, BerthError> {
+        let db = |err: StoreError| {
+            tracing::error!(%err, "rollback: database");
+            BerthError::Unavailable(
+                "the database failed during the rollback; check the audit log and the prod page"
+                    .into(),
+            )
+        };
         let service = to.service.as_str();
         let _service = self.lock(service).await;
         let now = unix_now();
-        if let Some(undone) = self.store.latest_release(service, env).await? {
-            if undone.outcome == ReleaseOutcome::Deployed
-                && self.store.fail_deployed_release(undone.id).await?
-            {
-                self.index.mark_failed(&undone);
-            }
-            if self
-                .store
-                .pipeline_commit(service, &undone.sha)
-                .await?
-                .is_some()
-            {
-                let note = format!("rolled back by {}: {reason}", who.user);
-                self.store
-                    .set_stage(service, &undone.sha, Stage::DeployFailed, now, None, &note)
-                    .await?;
-            }
+        // What runs: the newest release that deployed. Read under the lock,
+        // so a second rollback at once finds the first one's work.
+        let live = self
+            .store
+            .deployed_releases(service, env, 1)
+            .await
+            .map_err(db)?
+            .pop();
+        if live.as_ref().is_some_and(|l| l.image_tag == to.image_tag) {
+            return Err(BerthError::Invalid(format!(
+                "{service} already runs {}",
+                to.image_tag
+            )));
         }
-        let pause = Pause {
-            environment: env.into(),
-            service: service.into(),
-            reason: format!("rolled back to {}: {reason}", to.image_tag),
-            by: who.user.clone(),
-            since: now,
-        };
-        self.sharing.pause(&pause).await;
         let build = Build {
             service: service.into(),
             branch: String::new(),
@@ -183,7 +176,9 @@ impl Releases {
             reported_by: who.user.clone(),
         };
         let Some(prod) = self.config.prod_environment() else {
-            return Err(StoreError("no prod environment is configured".into()));
+            return Err(BerthError::NotFound(
+                "no prod environment is configured".into(),
+            ));
         };
         let target = self.target(prod, service);
         let trigger = Trigger {
@@ -192,6 +187,39 @@ impl Releases {
         };
         // No lead time: the commit is old news, not a change delivered.
         let id = self.set_image(&target, &build, None, trigger).await;
+        if id.is_some() {
+            if let Some(undone) = live {
+                if self
+                    .store
+                    .fail_deployed_release(undone.id)
+                    .await
+                    .map_err(db)?
+                {
+                    self.index.mark_failed(&undone);
+                    if self
+                        .store
+                        .pipeline_commit(service, &undone.sha)
+                        .await
+                        .map_err(db)?
+                        .is_some()
+                    {
+                        let note = format!("rolled back by {}: {reason}", who.user);
+                        self.store
+                            .set_stage(service, &undone.sha, Stage::DeployFailed, now, None, &note)
+                            .await
+                            .map_err(db)?;
+                    }
+                }
+            }
+            let pause = Pause {
+                environment: env.into(),
+                service: service.into(),
+                reason: format!("rolled back to {}: {reason}", to.image_tag),
+                by: who.user.clone(),
+                since: now,
+            };
+            self.sharing.pause(&pause).await;
+        }
         let row = Audited {
             actor: &who.user,
             via: who.via.as_str(),
@@ -215,7 +243,11 @@ impl Releases {
                 .await;
         }
         self.announce();
-        id.ok_or_else(|| StoreError("the image could not be set; see the audit log".into()))
+        id.ok_or_else(|| {
+            BerthError::Unavailable(
+                "the image could not be set, so nothing was rolled back; see the audit log".into(),
+            )
+        })
     }
 
     /// Resumes a service's automation paused by a rollback: its newest

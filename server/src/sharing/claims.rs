@@ -64,7 +64,7 @@ impl Sharing {
                 Ok(claim) => claim,
                 Err(taken) => {
                     let err = BerthError::Conflict(format!(
-                        "{} is already claimed by {} until {} UTC: “{}”; ask them, or change it anyway and confirm the override",
+                        "{} is already claimed by {} until {} UTC: “{}”; ask them to end it, or claim other services",
                         taken.scope(),
                         taken.by,
                         utc(taken.until),

@@ -24,7 +24,9 @@ impl Sharing {
                 continue;
             };
             let payload = match sink.kind {
-                MarkerKind::Slack => json!({ "text": words }),
+                // Slack reads `<!channel>` and `<url|text>` in text: a
+                // reason must not ping everyone or plant a link.
+                MarkerKind::Slack => json!({ "text": slack_escape(words) }),
                 MarkerKind::Webhook => json!({
                     "event": event,
                     "environment": environment,
@@ -43,5 +45,23 @@ impl Sharing {
                 tracing::error!(%err, event, "cannot queue a notification");
             }
         }
+    }
+}
+
+/// Slack's three control characters, escaped as its docs ask.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_reason_cannot_ping_a_slack_channel() {
+        assert_eq!(
+            super::slack_escape("<!channel> & <https://x|docs>"),
+            "&lt;!channel&gt; &amp; &lt;https://x|docs&gt;"
+        );
     }
 }
