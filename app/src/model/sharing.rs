@@ -157,6 +157,14 @@ pub struct EnvironmentHolds {
 }
 
 impl EnvironmentHolds {
+    /// An environment nothing holds.
+    pub fn free(environment: &str) -> EnvironmentHolds {
+        EnvironmentHolds {
+            environment: environment.into(),
+            ..Default::default()
+        }
+    }
+
     /// Whether writes here are refused now (for the whole environment or
     /// some of its services).
     pub fn held(&self) -> bool {

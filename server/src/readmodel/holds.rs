@@ -46,9 +46,6 @@ impl HoldBoard {
         self.current()
             .holds(environment)
             .cloned()
-            .unwrap_or_else(|| EnvironmentHolds {
-                environment: environment.into(),
-                ..Default::default()
-            })
+            .unwrap_or_else(|| EnvironmentHolds::free(environment))
     }
 }

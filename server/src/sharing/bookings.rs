@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use app::{
     error::BerthError,
-    model::{AuditAction, AuditOutcome, Booking, BookingForm, Role},
+    model::{AuditAction, Booking, BookingForm, Role},
 };
 
 use super::{requests::Checked, spawned, unavailable, Sharing};
@@ -44,8 +44,7 @@ impl Sharing {
         let booking = match checked {
             Ok(booking) => booking,
             Err(err) => {
-                self.refused(who, AuditAction::Book, &target, &err).await;
-                return Err(err);
+                return self.refuse(who, AuditAction::Book, &target, err).await;
             }
         };
         let sharing = Arc::clone(self);
@@ -67,10 +66,7 @@ impl Sharing {
                     "{} already has {MAX_OPEN_BOOKINGS} bookings ahead; cancel one first",
                     booking.environment
                 ));
-                sharing
-                    .refused(&who, AuditAction::Book, &target, &err)
-                    .await;
-                return Err(err);
+                return sharing.refuse(&who, AuditAction::Book, &target, err).await;
             }
             let booking = match sharing
                 .store
@@ -84,10 +80,7 @@ impl Sharing {
                         "{} is booked by {} for {} from {} to {}; pick other days or the other Stg",
                         taken.environment, taken.by, taken.project, taken.first_day, taken.last_day
                     ));
-                    sharing
-                        .refused(&who, AuditAction::Book, &target, &err)
-                        .await;
-                    return Err(err);
+                    return sharing.refuse(&who, AuditAction::Book, &target, err).await;
                 }
             };
             let detail = format!(
@@ -97,17 +90,7 @@ impl Sharing {
                 booking.last_day,
                 describe(&booking.pairs)
             );
-            sharing
-                .audited(
-                    &who,
-                    AuditAction::Book,
-                    &target,
-                    detail,
-                    AuditOutcome::Committed,
-                    "",
-                )
-                .await;
-            sharing.reread().await;
+            sharing.done(&who, AuditAction::Book, &target, detail).await;
             Ok(booking)
         })
         .await
@@ -143,10 +126,9 @@ impl Sharing {
                 Some(_) => None,
             };
             if let Some(err) = refusal {
-                sharing
-                    .refused(&who, AuditAction::CancelBooking, &target, &err)
+                return sharing
+                    .refuse(&who, AuditAction::CancelBooking, &target, err)
                     .await;
-                return Err(err);
             }
             let cancelled = sharing
                 .store
@@ -165,16 +147,13 @@ impl Sharing {
                 cancelled.last_day
             );
             sharing
-                .audited(
+                .done(
                     &who,
                     AuditAction::CancelBooking,
                     &cancelled.environment,
                     detail,
-                    AuditOutcome::Committed,
-                    "",
                 )
                 .await;
-            sharing.reread().await;
             Ok(cancelled)
         })
         .await

@@ -41,8 +41,7 @@ impl Sharing {
         let claim = match checked {
             Ok(claim) => claim,
             Err(err) => {
-                self.refused(who, AuditAction::Claim, &target, &err).await;
-                return Err(err);
+                return self.refuse(who, AuditAction::Claim, &target, err).await;
             }
         };
         let sharing = Arc::clone(self);
@@ -56,8 +55,7 @@ impl Sharing {
                     claim.environment,
                     super::MAX_LOCKS
                 ));
-                sharing.refused(&who, AuditAction::Claim, &target, &err).await;
-                return Err(err);
+                return sharing.refuse(&who, AuditAction::Claim, &target, err).await;
             }
             let stored = sharing.store.add_claim(&claim).await.map_err(unavailable)?;
             let claim = match stored {
@@ -70,8 +68,7 @@ impl Sharing {
                         utc(taken.until),
                         taken.purpose
                     ));
-                    sharing.refused(&who, AuditAction::Claim, &target, &err).await;
-                    return Err(err);
+                    return sharing.refuse(&who, AuditAction::Claim, &target, err).await;
                 }
             };
             let detail = format!("{}: “{}” until {} UTC", claim.scope(), claim.purpose, utc(claim.until));
@@ -79,10 +76,7 @@ impl Sharing {
             sharing
                 .notify(&format!("claim:{}", claim.id), &claim.environment, "claim", &words)
                 .await;
-            sharing
-                .audited(&who, AuditAction::Claim, &target, detail, AuditOutcome::Committed, "")
-                .await;
-            sharing.reread().await;
+            sharing.done(&who, AuditAction::Claim, &target, detail).await;
             Ok(claim)
         })
         .await
@@ -152,8 +146,7 @@ impl Sharing {
                 let err = BerthError::NotFound(format!(
                     "there is no claim {id} in force; it may have ended"
                 ));
-                sharing.refused(&who, action, &target, &err).await;
-                return Err(err);
+                return sharing.refuse(&who, action, &target, err).await;
             };
             let refusal = if claim.by != who.user && !matches!(who.role, Role::Qa | Role::Admin) {
                 Some(BerthError::Forbidden(format!(
@@ -168,8 +161,7 @@ impl Sharing {
                 None
             };
             if let Some(err) = refusal {
-                sharing.refused(&who, action, &target, &err).await;
-                return Err(err);
+                return sharing.refuse(&who, action, &target, err).await;
             }
             let changed = match extend {
                 Some(hours) => {
@@ -189,16 +181,8 @@ impl Sharing {
                 utc(if extend.is_some() { changed.until } else { now })
             );
             sharing
-                .audited(
-                    &who,
-                    action,
-                    &changed.environment,
-                    detail,
-                    AuditOutcome::Committed,
-                    "",
-                )
+                .done(&who, action, &changed.environment, detail)
                 .await;
-            sharing.reread().await;
             Ok(changed)
         })
         .await

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use app::model::Role;
 
-use super::Sharing;
+use super::{board, Sharing};
 use crate::{
     auth::Identity,
     gitops::writer::{Gate, WriteError},
@@ -29,16 +29,18 @@ pub struct WriteGate {
 #[async_trait::async_trait]
 impl Gate for WriteGate {
     async fn check(&self) -> Result<(), WriteError> {
-        let held = self
+        // One read of the board: locks, freezes and claims as of now.
+        let holds = self
             .sharing
-            .holding(&self.environment, &self.services)
+            .holds_of(&self.environment)
             .await
             .map_err(|err| {
-                tracing::error!(%err, "cannot read locks and freezes; the write is refused");
+                tracing::error!(%err, "cannot read locks, freezes and claims; the write is refused");
                 WriteError::Failed(
                     "the locks and freezes cannot be read now, so nothing was written".into(),
                 )
             })?;
+        let held = board::refusals(&holds, &self.services);
         if !held.is_empty() {
             let why = held.join(" ");
             match &self.break_glass {
@@ -60,14 +62,7 @@ impl Gate for WriteGate {
                 }
             }
         }
-        let claimed = self
-            .sharing
-            .claimed(&self.environment, &self.services, &self.who.user)
-            .await
-            .map_err(|err| {
-                tracing::error!(%err, "cannot read claims; the write is refused");
-                WriteError::Failed("the claims cannot be read now, so nothing was written".into())
-            })?;
+        let claimed = board::claimed(&holds, &self.services, &self.who.user);
         match claimed {
             None => Ok(()),
             Some(why) if self.override_claims => {

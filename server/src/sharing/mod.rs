@@ -27,8 +27,8 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use app::{
     error::BerthError,
     model::{
-        AuditAction, AuditOutcome, Freeze, FreezeForm, GlassBreak, Lock, LockForm, Role,
-        SharingBoard,
+        AuditAction, AuditOutcome, EnvironmentHolds, Freeze, FreezeForm, GlassBreak, Lock,
+        LockForm, Role, SharingBoard,
     },
 };
 use tokio::sync::Notify;
@@ -232,44 +232,26 @@ impl Sharing {
         fresh
     }
 
-    /// Why a write to `services` of `environment` is refused now (one
-    /// sentence per hold), read from the database; empty: nothing holds it.
-    pub async fn holding(
-        &self,
-        environment: &str,
-        services: &[String],
-    ) -> StoreResult<Vec<String>> {
+    /// What holds `environment` now, read from the database in one go:
+    /// a write's check asks it once for locks, freezes and claims.
+    pub(crate) async fn holds_of(&self, environment: &str) -> StoreResult<EnvironmentHolds> {
         let board = self.board(unix_now()).await?;
         Ok(board
             .holds(environment)
-            .map(|holds| board::refusals(holds, services))
-            .unwrap_or_default())
-    }
-
-    /// The claims of others a write by `who` would go over, as a sentence.
-    pub async fn claimed(
-        &self,
-        environment: &str,
-        services: &[String],
-        who: &str,
-    ) -> StoreResult<Option<String>> {
-        let board = self.board(unix_now()).await?;
-        Ok(board
-            .holds(environment)
-            .and_then(|holds| board::claimed(holds, services, who)))
+            .cloned()
+            .unwrap_or_else(|| EnvironmentHolds::free(environment)))
     }
 
     /// What holds automation (an image update, a prod deploy) of one
     /// service: `None` when it may go. A database that cannot be read
     /// holds it too: a lock nobody can see must still hold.
     pub async fn automation_held(&self, environment: &str, service: &str) -> Option<String> {
-        let board = match self.board(unix_now()).await {
-            Ok(board) => board,
+        let holds = match self.holds_of(environment).await {
+            Ok(holds) => holds,
             Err(err) => return Some(format!("the locks and freezes cannot be read ({err})")),
         };
-        let holds = board.holds(environment)?;
-        let mut why = board::refusals(holds, &[service.to_string()]);
-        why.extend(board::paused(holds, service));
+        let mut why = board::refusals(&holds, &[service.to_string()]);
+        why.extend(board::paused(&holds, service));
         (!why.is_empty()).then(|| why.join(" "))
     }
 
@@ -285,8 +267,7 @@ impl Sharing {
         let lock = match checked {
             Ok(lock) => lock,
             Err(err) => {
-                self.refused(who, AuditAction::Lock, &target, &err).await;
-                return Err(err);
+                return self.refuse(who, AuditAction::Lock, &target, err).await;
             }
         };
         let sharing = Arc::clone(self);
@@ -309,10 +290,7 @@ impl Sharing {
                     "{} already has {MAX_LOCKS} locks; lift one first",
                     lock.environment
                 ));
-                sharing
-                    .refused(&who, AuditAction::Lock, &target, &err)
-                    .await;
-                return Err(err);
+                return sharing.refuse(&who, AuditAction::Lock, &target, err).await;
             }
             let id = sharing.store.add_lock(&lock).await.map_err(unavailable)?;
             let detail = format!("“{}”{}", lock.reason, until_words(lock.until));
@@ -320,17 +298,7 @@ impl Sharing {
             sharing
                 .notify(&format!("lock:{id}"), &lock.environment, "lock", &words)
                 .await;
-            sharing
-                .audited(
-                    &who,
-                    AuditAction::Lock,
-                    &target,
-                    detail,
-                    AuditOutcome::Committed,
-                    "",
-                )
-                .await;
-            sharing.reread().await;
+            sharing.done(&who, AuditAction::Lock, &target, detail).await;
             Ok(Lock {
                 id,
                 environment: lock.environment,
@@ -347,9 +315,7 @@ impl Sharing {
     pub async fn lift_lock(self: &Arc<Self>, who: &Identity, id: i64) -> Result<Lock, BerthError> {
         let target = format!("lock/{id}");
         if let Err(err) = self.may_hold(who) {
-            self.refused(who, AuditAction::LiftLock, &target, &err)
-                .await;
-            return Err(err);
+            return self.refuse(who, AuditAction::LiftLock, &target, err).await;
         }
         let sharing = Arc::clone(self);
         let who = who.clone();
@@ -363,24 +329,15 @@ impl Sharing {
                 let err = BerthError::NotFound(format!(
                     "there is no lock {id} in force; it may have been lifted or run out"
                 ));
-                sharing
-                    .refused(&who, AuditAction::LiftLock, &target, &err)
+                return sharing
+                    .refuse(&who, AuditAction::LiftLock, &target, err)
                     .await;
-                return Err(err);
             };
             let target = lock_target(&lock.environment, lock.service.as_deref());
             let detail = format!("“{}” by {}", lock.reason, lock.by);
             sharing
-                .audited(
-                    &who,
-                    AuditAction::LiftLock,
-                    &target,
-                    detail,
-                    AuditOutcome::Committed,
-                    "",
-                )
+                .done(&who, AuditAction::LiftLock, &target, detail)
                 .await;
-            sharing.reread().await;
             Ok(lock)
         })
         .await
@@ -399,8 +356,7 @@ impl Sharing {
         let row = match checked {
             Ok(row) => row,
             Err(err) => {
-                self.refused(who, AuditAction::Freeze, &target, &err).await;
-                return Err(err);
+                return self.refuse(who, AuditAction::Freeze, &target, err).await;
             }
         };
         let sharing = Arc::clone(self);
@@ -412,10 +368,9 @@ impl Sharing {
                 let err = BerthError::Invalid(format!(
                     "there are already {MAX_FREEZES} freeze windows; lift one first"
                 ));
-                sharing
-                    .refused(&who, AuditAction::Freeze, &target, &err)
+                return sharing
+                    .refuse(&who, AuditAction::Freeze, &target, err)
                     .await;
-                return Err(err);
             }
             let id = sharing.store.add_freeze(&row).await.map_err(unavailable)?;
             let row = crate::store::FreezeRow { id, ..row };
@@ -424,16 +379,8 @@ impl Sharing {
             })?;
             let detail = format!("{}: “{}”", freeze.window, freeze.reason);
             sharing
-                .audited(
-                    &who,
-                    AuditAction::Freeze,
-                    &target,
-                    detail,
-                    AuditOutcome::Committed,
-                    "",
-                )
+                .done(&who, AuditAction::Freeze, &target, detail)
                 .await;
-            sharing.reread().await;
             Ok(freeze)
         })
         .await
@@ -442,9 +389,9 @@ impl Sharing {
     pub async fn lift_freeze(self: &Arc<Self>, who: &Identity, id: i64) -> Result<(), BerthError> {
         let target = format!("freeze/{id}");
         if let Err(err) = self.may_hold(who) {
-            self.refused(who, AuditAction::LiftFreeze, &target, &err)
+            return self
+                .refuse(who, AuditAction::LiftFreeze, &target, err)
                 .await;
-            return Err(err);
         }
         let sharing = Arc::clone(self);
         let who = who.clone();
@@ -458,10 +405,9 @@ impl Sharing {
                 let err = BerthError::NotFound(format!(
                     "there is no freeze {id}; it may have been lifted"
                 ));
-                sharing
-                    .refused(&who, AuditAction::LiftFreeze, &target, &err)
+                return sharing
+                    .refuse(&who, AuditAction::LiftFreeze, &target, err)
                     .await;
-                return Err(err);
             };
             let target = row
                 .environment
@@ -472,16 +418,8 @@ impl Sharing {
                 row.starts, row.ends, row.time_zone, row.reason
             );
             sharing
-                .audited(
-                    &who,
-                    AuditAction::LiftFreeze,
-                    &target,
-                    detail,
-                    AuditOutcome::Committed,
-                    "",
-                )
+                .done(&who, AuditAction::LiftFreeze, &target, detail)
                 .await;
-            sharing.reread().await;
             Ok(())
         })
         .await
@@ -583,6 +521,25 @@ impl Sharing {
     ) {
         let row = audit::entry(who, action, target, detail, outcome, message, None);
         audit::record(self.audit.as_ref(), row).await;
+    }
+
+    /// Audits a refusal and answers with it.
+    async fn refuse<T>(
+        &self,
+        who: &Identity,
+        action: AuditAction,
+        target: &str,
+        err: BerthError,
+    ) -> Result<T, BerthError> {
+        self.refused(who, action, target, &err).await;
+        Err(err)
+    }
+
+    /// Audits a change made, and shows it on every page.
+    async fn done(&self, who: &Identity, action: AuditAction, target: &str, detail: String) {
+        self.audited(who, action, target, detail, AuditOutcome::Committed, "")
+            .await;
+        self.reread().await;
     }
 
     async fn refused(&self, who: &Identity, action: AuditAction, target: &str, err: &BerthError) {
