@@ -95,7 +95,7 @@ bench: e2e-release
 	@echo "== 100 promotions at once against one bare repository (release build)"
 	cargo test --release -p berth --test concurrency -- --nocapture 2>&1 | grep -E "promotions landed|test result"
 	cargo test --release -p berth --test live_bench -- --ignored --nocapture 2>&1 | grep -E "^==|first list|peak RSS|open page|test result"
-	cargo test --release -p berth --test release_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E "^==|test result"
+	cargo test --release -p berth --test release_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E "== |test result"
 
 # Fuzzing needs nightly and cargo-fuzz; `make test` runs the same
 # properties as proptest cases instead.

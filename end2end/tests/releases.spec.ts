@@ -58,6 +58,15 @@ test("release charts show about two months of prod deploys", async ({ page }, in
     await busiest.hover();
     await expect(page.locator(".chart-detail")).toContainText("deploy");
     await expect(page.locator(".chart-detail")).toContainText("7-day average");
+    // From the keyboard: End is the last day shown (today), Home the first.
+    const chart = page.locator("figure.release-chart svg");
+    await chart.focus();
+    await page.keyboard.press("End");
+    const today = await days.last().getAttribute("data-day");
+    await expect(page.locator(".chart-detail")).toContainText(today!);
+    await page.keyboard.press("Home");
+    const first = await days.first().getAttribute("data-day");
+    await expect(page.locator(".chart-detail")).toContainText(first!);
   }
   // One service only.
   await page.locator('select[name="service"]').selectOption("photo-api");

@@ -35,7 +35,12 @@ test("a person signs in, creates a sandbox, sees it, and deletes it", async ({ p
 
   await page.goto(`/sandboxes/${name}`);
   await hydrated(page, info.project.name);
-  await page.getByRole("link", { name: "Delete this sandbox…" }).click();
+  // The new sandbox's provisioning steps arrive live and redraw the page;
+  // a click that lands during a redraw is lost, so it is made again.
+  await expect(async () => {
+    await page.getByRole("link", { name: "Delete this sandbox…" }).click();
+    await expect(page).toHaveURL(new RegExp(`/sandboxes/${name}/delete$`), { timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
   await expect(page.locator("pre.diff")).toContainText("+++ /dev/null");
   await page.locator('input[name="confirm"]').fill("not-the-name");
   await page.getByRole("button", { name: "Commit and delete" }).click();

@@ -81,6 +81,7 @@ pub fn ReleaseChart(figures: ReleaseFigures) -> impl IntoView {
     let bar = (step * 0.8).max(1.0);
     let y = move |value: f64| TOP + plot_h - value / top * plot_h;
     let pointed = RwSignal::new(None::<usize>);
+    let count = figures.per_day.len();
     let words: Vec<String> = (0..figures.per_day.len())
         .map(|i| describe(&figures, i))
         .collect();
@@ -90,7 +91,10 @@ pub fn ReleaseChart(figures: ReleaseFigures) -> impl IntoView {
             pointed
                 .get()
                 .and_then(|i| words.get(i).cloned())
-                .unwrap_or_else(|| "Point at a day for its numbers.".into())
+                .unwrap_or_else(|| {
+                    "Point at a day (or focus the chart and use the arrow keys) for its numbers."
+                        .into()
+                })
         }
     };
     let label_every = match days {
@@ -128,6 +132,7 @@ pub fn ReleaseChart(figures: ReleaseFigures) -> impl IntoView {
             });
             view! {
                 <g class="day" data-day=date(day.day) data-total=day.total
+                    class:pointed=move || pointed.get() == Some(i)
                     on:mouseenter=move |_| pointed.set(Some(i))>
                     <title>{words[i].clone()}</title>
                     // The whole column answers to the pointer, not only its bars.
@@ -175,8 +180,26 @@ pub fn ReleaseChart(figures: ReleaseFigures) -> impl IntoView {
     );
     view! {
         <figure class="release-chart">
+            // Keyboard too: focus the chart, then the arrow keys step
+            // through the days (Home and End jump to the first and last).
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary.clone()
-                on:mouseleave=move |_| pointed.set(None)>
+                tabindex="0"
+                on:mouseleave=move |_| pointed.set(None)
+                on:keydown=move |ev| {
+                    let last = count.saturating_sub(1);
+                    let now = pointed.get_untracked();
+                    let next = match ev.key().as_str() {
+                        "ArrowRight" => now.map_or(last, |i| (i + 1).min(last)),
+                        "ArrowLeft" => now.map_or(last, |i| i.saturating_sub(1)),
+                        "Home" => 0,
+                        "End" => last,
+                        _ => return,
+                    };
+                    ev.prevent_default();
+                    if count > 0 {
+                        pointed.set(Some(next));
+                    }
+                }>
                 {ticks}
                 {bars}
                 <polyline class="rolling" points=line.join(" ")/>

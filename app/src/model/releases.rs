@@ -173,6 +173,17 @@ pub struct ProdPipeline {
     pub auto_deploy: bool,
     /// Deploy markers not sent, newest first.
     pub marker_problems: Vec<MarkerProblem>,
+    /// Build report to image set on the Dev and Stg Applications that
+    /// follow its branch, over the recent ones; None before the first.
+    pub image_set: Option<SetLatency>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetLatency {
+    pub count: u32,
+    pub p50_ms: u32,
+    pub p99_ms: u32,
+    pub max_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,6 +205,18 @@ pub struct ServicePipeline {
     /// the one live now: where a rollback can go.
     #[serde(default)]
     pub rollback_to: Vec<Release>,
+    /// The CI runs that built the commits shown, where CI said.
+    #[serde(default)]
+    pub runs: Vec<BuildRun>,
+}
+
+/// The CI run that built a commit: its page, and when it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct BuildRun {
+    pub sha: String,
+    pub url: Option<String>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
 }
 
 /// A deploy marker that could not be sent (yet).

@@ -7,7 +7,8 @@ use crate::{
     format::{ago, duration, short_sha, until},
     live::use_live_feed,
     model::{
-        MarkerProblem, PipelineCommit, ProdPipeline, Release, Role, ServicePipeline, Stage, Viewer,
+        BuildRun, MarkerProblem, PipelineCommit, ProdPipeline, Release, Role, ServicePipeline,
+        Stage, Viewer,
     },
 };
 
@@ -66,6 +67,16 @@ fn Pipeline(pipeline: ProdPipeline, writes: Writes) -> impl IntoView {
     } else {
         "Green builds are not deployed by themselves here (auto_deploy_prod is off)."
     };
+    let image_set = pipeline.image_set.map(|l| {
+        view! {
+            <p class="muted image-set">
+                {format!(
+                    "Build reported → image set on the Dev and Stg Applications following its branch: p50 {} ms, p99 {} ms, longest {} ms (last {} builds).",
+                    l.p50_ms, l.p99_ms, l.max_ms, l.count
+                )}
+            </p>
+        }
+    });
     let markers = (!pipeline.marker_problems.is_empty()).then(|| {
         let problems = pipeline.marker_problems.clone();
         view! { <MarkerProblems problems now/> }
@@ -74,6 +85,7 @@ fn Pipeline(pipeline: ProdPipeline, writes: Writes) -> impl IntoView {
         <FreshnessBar freshness=pipeline.freshness/>
         {markers}
         <p class="muted">{rule}</p>
+        {image_set}
         {pipeline
             .services
             .into_iter()
@@ -128,7 +140,7 @@ fn ServiceSection(
             {if service.commits.is_empty() {
                 view! { <p class="empty">"No pushes to the default branch seen yet."</p> }.into_any()
             } else {
-                view! { <CommitTable commits=service.commits repo=service.repo_url now/> }.into_any()
+                view! { <CommitTable commits=service.commits runs=service.runs repo=service.repo_url now/> }.into_any()
             }}
         </section>
     }
@@ -146,7 +158,12 @@ fn CommitLink(sha: String, repo: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn CommitTable(commits: Vec<PipelineCommit>, repo: Option<String>, now: i64) -> impl IntoView {
+fn CommitTable(
+    commits: Vec<PipelineCommit>,
+    runs: Vec<BuildRun>,
+    repo: Option<String>,
+    now: i64,
+) -> impl IntoView {
     view! {
         <table class="pipeline-commits">
             <thead>
@@ -164,7 +181,22 @@ fn CommitTable(commits: Vec<PipelineCommit>, repo: Option<String>, now: i64) -> 
                     .into_iter()
                     .map(|c| {
                         let stage = c.stage.as_str();
-                        let build = c.built_at.map(|at| duration(at - c.pushed_at)).unwrap_or_default();
+                        // How long CI's run took, linked to it; without
+                        // one, push to the build's report.
+                        let run = runs.iter().find(|r| r.sha == c.sha).cloned().unwrap_or_default();
+                        let took = match (run.started_at, run.finished_at) {
+                            (Some(start), Some(end)) => duration(end.saturating_sub(start)),
+                            // A cancelled run never says it ended: after a day it is
+                            // no longer "so far".
+                            (Some(start), None) if c.stage == Stage::Building && now.saturating_sub(start) < 86_400 => {
+                                format!("{} so far", duration(now.saturating_sub(start)))
+                            }
+                            _ => c.built_at.map(|at| duration(at - c.pushed_at)).unwrap_or_default(),
+                        };
+                        let build = match run.url {
+                            Some(url) => view! { <a href=url class="build-run">{if took.is_empty() { "run".to_string() } else { took }}</a> }.into_any(),
+                            None => view! { {took} }.into_any(),
+                        };
                         let deploy = match (c.deploy_started_at, c.deploy_ended_at) {
                             (Some(start), Some(end)) => duration(end - start),
                             (Some(start), None) if c.stage == Stage::Deploying => format!("{} so far", duration(now - start)),

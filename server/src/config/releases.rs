@@ -21,7 +21,8 @@ pub struct ReleasesConfig {
     /// `{branch_slug}`, `{branch}`, `{sha}` and `{sha7}` are filled in.
     #[serde(default = "default_image_tag_template")]
     pub image_tag_template: String,
-    /// Only runs of these workflows (by name) are builds; any when empty.
+    /// Runs of these workflows (by name, or by file such as
+    /// `.github/workflows/build.yml`) are builds; none when empty.
     #[serde(default)]
     pub build_workflows: Vec<String>,
     /// The largest webhook body read; GitHub sends at most 25 MB, a push

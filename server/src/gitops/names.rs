@@ -94,6 +94,17 @@ pub fn describe_code_point(c: char) -> String {
     format!("U+{:04X} ({what})", c as u32)
 }
 
+/// Text from outside (a commit subject, an author) as one line people can
+/// read: every hidden character (controls, line breaks, bidirectional
+/// overrides, zero-width ones) becomes a space, and it is cut to `max`
+/// characters.
+pub fn visible_line(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| if c != ' ' && is_hidden(c) { ' ' } else { c })
+        .take(max)
+        .collect()
+}
+
 pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || c.is_whitespace()

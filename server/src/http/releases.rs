@@ -6,6 +6,11 @@
 //! its request was read cannot cut a build off between its row and its
 //! audit row, or stop the release it starts.
 
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
+
 use axum::{
     body::Body,
     extract::{Path, Query, State},
@@ -28,6 +33,13 @@ use crate::{
     release::{BuildReport, HookRequest},
     state::AppState,
 };
+
+/// How long a webhook's sender waits for the outcome (GitHub waits ten
+/// seconds).
+const ANSWER_HOOKS_WITHIN: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// How long a webhook's body may take to arrive.
+const READ_HOOK_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Under `/hooks`: outside the API's body limit, with its own.
 pub fn hook_routes() -> Router<AppState> {
@@ -54,7 +66,9 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
         .and_then(|v| v.trim().parse::<u64>().ok());
     let too_large = || {
         state.releases.counters.count("too_large");
-        tracing::warn!(max, "webhook delivery refused: body too large");
+        if log_refusal(&state) {
+            tracing::warn!(max, "webhook delivery refused: body too large");
+        }
         let message = format!("the body is larger than the {max} bytes Berth accepts");
         (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -65,11 +79,40 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
     if declared.is_some_and(|length| length > max as u64) {
         return too_large();
     }
-    let body = match read_at_most(body, max).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return too_large(),
+    // Bodies are read before the signature can be checked, so strangers
+    // may send them: a few at a time, each within a deadline.
+    let Ok(_reading) = state.releases.hook_bodies.try_acquire() else {
+        state.releases.counters.count("busy");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            Json(json!({ "error": "too many deliveries are being read; try again" })),
+        )
+            .into_response();
+    };
+    let read = tokio::time::timeout(READ_HOOK_WITHIN, read_at_most(body, max)).await;
+    let body = match read {
         Err(_) => {
             state.releases.counters.count("malformed_body");
+            if log_refusal(&state) {
+                tracing::warn!("webhook delivery refused: the body was not sent in time");
+            }
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                Json(json!({ "error": "the body was not sent in time" })),
+            )
+                .into_response();
+        }
+        Ok(read) => read,
+    };
+    let body = match body {
+        Ok(Some(body)) => body,
+        Ok(None) => return too_large(),
+        Err(err) => {
+            state.releases.counters.count("malformed_body");
+            if log_refusal(&state) {
+                tracing::warn!(%err, "webhook delivery refused: the body could not be read");
+            }
             return (
                 StatusCode::BAD_REQUEST,
                 Json(json!({ "error": "the body could not be read" })),
@@ -77,8 +120,11 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
                 .into_response();
         }
     };
+    drop(_reading);
     let text = |name: &str| header_text(&parts.headers, name);
+    let answered = Arc::new(AtomicBool::new(false));
     let request = HookRequest {
+        answered: Arc::clone(&answered),
         event: text("x-github-event"),
         delivery: text("x-github-delivery"),
         signature: text("x-hub-signature-256"),
@@ -88,13 +134,25 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
             .client_address(&parts.headers, &parts.extensions),
     };
     let releases = state.releases.clone();
-    let outcome = match tokio::spawn(async move { releases.github_hook(request).await }).await {
-        Ok(outcome) => outcome,
-        Err(_) => {
+    let handling = tokio::spawn(async move { releases.github_hook(request).await });
+    let outcome = match tokio::time::timeout(ANSWER_HOOKS_WITHIN, handling).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => {
             return ApiError(BerthError::Unavailable(
                 "the delivery could not be handled".into(),
             ))
             .into_response()
+        }
+        // GitHub gives up on a delivery after ten seconds and shows it as
+        // failed; the task goes on (a push that reads a large source
+        // repository), so the answer is that it was taken.
+        Err(_) => {
+            answered.store(true, Ordering::Relaxed);
+            return (
+                StatusCode::ACCEPTED,
+                Json(json!({ "message": "accepted; still being handled" })),
+            )
+                .into_response();
         }
     };
     let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -104,6 +162,23 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
         "message"
     };
     (status, Json(json!({ key: outcome.message }))).into_response()
+}
+
+/// Refusals before the signature is checked are logged at most once a
+/// second, like the others.
+fn log_refusal(state: &AppState) -> bool {
+    match state
+        .releases
+        .counters
+        .log_refusal(crate::clock::unix_now())
+    {
+        Some(0) => true,
+        Some(unlogged) => {
+            tracing::warn!(unlogged, "webhook refusals not logged in the last seconds");
+            true
+        }
+        None => false,
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -132,9 +207,10 @@ async fn report_build(
             why.body_text()
         )))
     })?;
+    let run = report.run();
     let build = report.check(&state.releases, &who.user)?;
     let releases = state.releases.clone();
-    let reported = tokio::spawn(async move { releases.report_build(build, "token").await })
+    let reported = tokio::spawn(async move { releases.report_build(build, run, "token").await })
         .await
         .map_err(|_| {
             ApiError(BerthError::Unavailable(
@@ -197,7 +273,9 @@ async fn releases(
 }
 
 async fn counters(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!(state.releases.counters.snapshot()))
+    let mut counters = json!(state.releases.counters.snapshot());
+    counters["image_set"] = json!(state.releases.image_set.summary());
+    Json(counters)
 }
 
 #[derive(Deserialize)]
@@ -235,7 +313,9 @@ async fn figures(
             .map_err(|e| ApiError(BerthError::Unavailable(e.to_string())))?,
         None => Vec::new(),
     };
-    Ok(Json(json!({ "figures": figures, "recent": recent })).into_response())
+    // The DORA measures under the same names as `/metrics/dora`.
+    let dora = dora_json(&figures);
+    Ok(Json(json!({ "figures": figures, "dora": dora, "recent": recent })).into_response())
 }
 
 /// The four DORA measures of a range.
@@ -243,8 +323,14 @@ async fn dora(
     State(state): State<AppState>,
     Query(range): Query<Range>,
 ) -> Result<Response, ApiError> {
-    let f = release_figures(&state, range).await?;
-    Ok(Json(json!({
+    let figures = release_figures(&state, range).await?;
+    Ok(Json(dora_json(&figures)).into_response())
+}
+
+fn dora_json(f: &ReleaseFigures) -> serde_json::Value {
+    json!({
+        // Still reading the release history of a first start.
+        "loading": f.loading,
         "days": f.days,
         "service": f.service,
         "deployments": f.deploys,
@@ -253,6 +339,5 @@ async fn dora(
         "change_failure_rate": f.change_failure_rate,
         "failed_deployments": f.failures,
         "time_to_restore": f.time_to_restore,
-    }))
-    .into_response())
+    })
 }

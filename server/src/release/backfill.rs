@@ -4,19 +4,26 @@
 //! commit and its time from the service's source repository (`git_url`).
 //! A sync that went back to an older commit is a rollback: the release it
 //! undid counts as failed, and the rollback as what restored service.
+//! Before the oldest sync Argo CD remembers (it keeps ten by default), and
+//! when no cluster is configured, the merges to each default branch in the
+//! last year stand for releases: prod takes every green `main`. They are
+//! marked as read from git and carry no lead time.
 
 use std::time::Duration;
 
 use app::model::{PipelineCommit, ReleaseOutcome, Stage};
 use serde_json::Value;
 
-use super::Releases;
+use super::{line::LineCommit, Releases};
 use crate::{
     cluster::{application::HistoryEntry, image_patch::ImageField, ClusterState},
     config::ServiceConfig,
     gitops::{dirs::source_dir, git::Git},
     store::NewRelease,
 };
+
+/// How far back merges are read: the longest range the charts show.
+const MERGES_BACK_SECS: i64 = 365 * 86_400;
 
 /// How long a first start waits for the prod cluster before giving up
 /// on its history (the next start tries again).
@@ -37,6 +44,10 @@ pub fn tag_in(source: &Value, field: &ImageField) -> Option<String> {
             .filter_map(Value::as_str)
             .find_map(|entry| {
                 let rest = entry.strip_prefix(image.as_str())?;
+                // `reg/app` must not take the tag of `reg/app-b:…`.
+                if !rest.starts_with([':', '=', '@']) {
+                    return None;
+                }
                 let rest = rest.split_once('=').map_or(rest, |(_, new)| new);
                 rest.rsplit_once(':').map(|(_, tag)| tag.to_string())
             }),
@@ -62,6 +73,8 @@ struct Past {
     started_at: i64,
     deployed_at: i64,
     by: String,
+    /// Read from a merge, not a deploy: its lead time is unknown.
+    estimated: bool,
     commit: Option<Commit>,
 }
 
@@ -81,16 +94,80 @@ impl Releases {
             Ok(0) => {}
             _ => return,
         }
-        let Some(cluster) = self
+        let api = match self
             .config
             .cluster_of(prod)
             .and_then(|c| self.live.cluster(&c.name))
-        else {
-            return;
+        {
+            Some(cluster) => match self.prod_applications(cluster, prod).await {
+                Some(api) => Some(api),
+                None => return,
+            },
+            None => None,
         };
+        let since = crate::clock::unix_now() - MERGES_BACK_SECS;
+        let (mut total, mut merges) = (0, 0);
+        for service in &self.config.services {
+            let history = match &api {
+                Some(api) => {
+                    let name = self.config.application_name(prod, &service.name);
+                    match api.get_opt(&name).await {
+                        Ok(Some(app)) => app.status.map(|s| s.history).unwrap_or_default(),
+                        Ok(None) => continue,
+                        Err(err) => {
+                            tracing::warn!(%err, application = %name, "cannot read a prod Application's history");
+                            continue;
+                        }
+                    }
+                }
+                None => Vec::new(),
+            };
+            let mut past = self.read_past(service, history).await;
+            // Argo CD keeps ten syncs by default, and without a cluster
+            // there are none: before them, each merge to the default branch
+            // was a release (prod takes every green one).
+            let mut earlier = match (past.first(), &api) {
+                // Only merges older than the first deploy Argo CD remembers:
+                // by their place on the line when its commit is known.
+                (Some(oldest), _) => match &oldest.commit {
+                    Some(deployed) => {
+                        self.merged(service, since, |m| m.position < deployed.position)
+                            .await
+                    }
+                    None => {
+                        self.merged(service, since, |m| m.at < oldest.started_at)
+                            .await
+                    }
+                },
+                (None, None) => self.merged(service, since, |_| true).await,
+                // An Application that never synced has deployed nothing.
+                (None, Some(_)) => Vec::new(),
+            };
+            merges += earlier.len();
+            earlier.append(&mut past);
+            match self.record_past(service, &prod.name, earlier).await {
+                Ok(count) => total += count,
+                Err(err) => {
+                    tracing::error!(%err, service = %service.name, "cannot record past releases")
+                }
+            }
+        }
+        tracing::info!(
+            releases = total,
+            from_merges = merges,
+            "prod release history read from Argo CD and the default branches"
+        );
+    }
+
+    /// The prod Applications' API once the cluster is live and Argo CD has
+    /// made them (a cluster that was just started may list none yet); None
+    /// after a minute, and the next start tries again.
+    async fn prod_applications(
+        &self,
+        cluster: &crate::cluster::ClusterLive,
+        prod: &crate::config::EnvironmentConfig,
+    ) -> Option<kube::Api<crate::cluster::Application>> {
         let waited = tokio::time::Instant::now();
-        // Live, and Argo CD has made the prod Applications (a cluster that
-        // was just started may list none yet).
         let names: Vec<String> = self
             .config
             .services
@@ -106,33 +183,47 @@ impl Releases {
                 tracing::info!(
                     "the prod cluster is not live or has no prod Applications; its release history is read at the next start"
                 );
-                return;
+                return None;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        let Some(api) = cluster.applications_api() else {
-            return;
+        cluster.applications_api()
+    }
+
+    /// The merges to `service`'s default branch since `since` that `keep`
+    /// takes, oldest first, as releases at their commit time: an
+    /// estimate, so they carry no lead time.
+    async fn merged(
+        &self,
+        service: &ServiceConfig,
+        since: i64,
+        keep: impl Fn(&LineCommit) -> bool,
+    ) -> Vec<Past> {
+        let Some(merges) = self.merges_since(service, since).await else {
+            return Vec::new();
         };
-        let mut total = 0;
-        for service in &self.config.services {
-            let name = self.config.application_name(prod, &service.name);
-            let history = match api.get_opt(&name).await {
-                Ok(Some(app)) => app.status.map(|s| s.history).unwrap_or_default(),
-                Ok(None) => continue,
-                Err(err) => {
-                    tracing::warn!(%err, application = %name, "cannot read a prod Application's history");
-                    continue;
-                }
-            };
-            let past = self.read_past(service, history).await;
-            match self.record_past(service, &prod.name, past).await {
-                Ok(count) => total += count,
-                Err(err) => {
-                    tracing::error!(%err, service = %service.name, "cannot record past releases")
-                }
-            }
-        }
-        tracing::info!(releases = total, "prod release history read from Argo CD");
+        merges
+            .into_iter()
+            .rev()
+            .filter(|(_, c)| keep(c))
+            .map(|(sha, c)| Past {
+                tag: self
+                    .config
+                    .releases
+                    .image_tag(&service.default_branch, &sha),
+                sha,
+                started_at: c.at,
+                deployed_at: c.at,
+                by: c.author.clone(),
+                estimated: true,
+                commit: Some(Commit {
+                    author: c.author,
+                    message: c.subject,
+                    at: c.at,
+                    position: c.position,
+                }),
+            })
+            .collect()
     }
 
     async fn read_past(
@@ -141,6 +232,7 @@ impl Releases {
         mut history: Vec<HistoryEntry>,
     ) -> Vec<Past> {
         history.sort_by_key(|e| e.id);
+        let _fetching = self.source_locks.lock(&service.name).await;
         let git = match &service.git_url {
             Some(url) => {
                 let git = Git::new(
@@ -188,6 +280,7 @@ impl Releases {
                     .chars()
                     .take(64)
                     .collect(),
+                estimated: false,
                 tag,
             });
         }
@@ -223,7 +316,11 @@ impl Releases {
                 started_at: deploy.started_at,
                 trigger: "backfill".into(),
                 triggered_by: deploy.by.clone(),
-                committed_at: deploy.commit.as_ref().map(|c| c.at),
+                committed_at: deploy
+                    .commit
+                    .as_ref()
+                    .filter(|_| !deploy.estimated)
+                    .map(|c| c.at),
             };
             // A rolled-back release failed when it was undone.
             self.store
@@ -294,7 +391,7 @@ async fn describe(git: &Git, short: &str) -> Option<(String, Commit)> {
     let mut fields = out.trim_end().splitn(3, '\u{1f}');
     let author = fields.next()?.to_string();
     let at = fields.next()?.parse().ok()?;
-    let message = fields.next().unwrap_or("").chars().take(200).collect();
+    let message = crate::gitops::names::visible_line(fields.next().unwrap_or(""), 200);
     let count = git
         .run(&["rev-list", "--first-parent", "--count", &sha])
         .await
@@ -323,7 +420,7 @@ mod tests {
             tag_in(&helm, &ImageField::default()).as_deref(),
             Some("main-1a2b3c4")
         );
-        let kustomize = json!({ "kustomize": { "images": ["other:1", "registry.example/app-a:main-9f9f9f9"] } });
+        let kustomize = json!({ "kustomize": { "images": ["registry.example/app-ab:main-0000000", "registry.example/app-a:main-9f9f9f9"] } });
         let field = ImageField::KustomizeImage("registry.example/app-a".into());
         assert_eq!(tag_in(&kustomize, &field).as_deref(), Some("main-9f9f9f9"));
         assert_eq!(tag_in(&helm, &field), None);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use app::{
     error::BerthError,
-    model::{AuditAction, AuditOutcome, Build, BuildResult},
+    model::{AuditAction, AuditOutcome, Build, BuildResult, BuildRun},
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,36 @@ pub struct BuildReport {
     /// Unix seconds or RFC 3339; now when left out.
     #[serde(default)]
     pub finished_at: Option<When>,
+    /// When the CI run started (unix seconds or RFC 3339), for how long
+    /// the build took on `/prod`.
+    #[serde(default)]
+    pub started_at: Option<When>,
+    /// The CI run's page, linked from `/prod`.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A link to a CI run as Berth shows it: http(s), one visible word, at
+/// most 500 bytes; anything else is no link.
+pub fn run_url(text: &str) -> Option<String> {
+    let text = text.trim();
+    let web = text.starts_with("https://") || text.starts_with("http://");
+    let plain = !text
+        .chars()
+        .any(|c| crate::gitops::names::is_hidden(c) || matches!(c, '"' | '<' | '>' | '\\'));
+    (web && plain && text.len() <= 500).then(|| text.to_string())
+}
+
+impl When {
+    fn seconds(&self) -> Result<i64, String> {
+        match self {
+            When::Unix(at) => Ok(*at),
+            When::Text(text) => text
+                .parse::<k8s_openapi::jiff::Timestamp>()
+                .map(|t| t.as_second())
+                .map_err(|_| "times must be unix seconds or RFC 3339".to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,11 +77,30 @@ pub struct Reported {
     pub prod: bool,
 }
 
+/// Longer branch names are refused (GitHub's webhooks cut them here too).
+const MAX_BRANCH_BYTES: usize = 255;
+
 /// A day of clock difference between CI and Berth is tolerated.
 const MAX_FUTURE_SECS: i64 = 86_400;
 
 impl BuildReport {
     /// The build, or every problem with the report in one sentence.
+    /// The CI run this report tells of, if it says anything of it (read
+    /// before `check`, which takes the report).
+    pub fn run(&self) -> Option<BuildRun> {
+        let run = BuildRun {
+            sha: self.sha.trim().to_ascii_lowercase(),
+            url: self.url.as_deref().and_then(run_url),
+            started_at: self
+                .started_at
+                .as_ref()
+                .and_then(|w| w.seconds().ok())
+                .map(|at| at.min(unix_now())),
+            finished_at: None,
+        };
+        (run.url.is_some() || run.started_at.is_some()).then_some(run)
+    }
+
     pub fn check(self, releases: &Releases, reported_by: &str) -> Result<Build, BerthError> {
         let mut problems = Vec::new();
         let service = self.service.trim();
@@ -61,7 +110,11 @@ impl BuildReport {
                 service.chars().take(64).collect::<String>()
             ));
         }
-        if let Err(why) = check_branch_name(&self.branch) {
+        if self.branch.len() > MAX_BRANCH_BYTES {
+            problems.push(format!(
+                "the branch name is longer than {MAX_BRANCH_BYTES} bytes"
+            ));
+        } else if let Err(why) = check_branch_name(&self.branch) {
             problems.push(why);
         }
         let sha = self.sha.trim().to_ascii_lowercase();
@@ -72,18 +125,21 @@ impl BuildReport {
             problems.push(why.to_string());
         }
         let now = unix_now();
-        let finished_at = match self.finished_at {
-            None => Ok(now),
-            Some(When::Unix(at)) => Ok(at),
-            Some(When::Text(text)) => text
-                .parse::<k8s_openapi::jiff::Timestamp>()
-                .map(|t| t.as_second())
-                .map_err(|_| "`finished_at` must be unix seconds or an RFC 3339 time".to_string()),
-        };
+        let finished_at = self.finished_at.as_ref().map_or(Ok(now), When::seconds);
         match &finished_at {
             Ok(at) if (0..=now + MAX_FUTURE_SECS).contains(at) => {}
             Ok(_) => problems.push("`finished_at` is in the future".into()),
-            Err(why) => problems.push(why.clone()),
+            Err(why) => problems.push(format!("`finished_at`: {why}")),
+        }
+        match (self.started_at.as_ref().map(When::seconds), &finished_at) {
+            (Some(Err(why)), _) => problems.push(format!("`started_at`: {why}")),
+            (Some(Ok(start)), Ok(end)) if start < 0 || start > *end => {
+                problems.push("`started_at` must be a time before `finished_at`".into())
+            }
+            _ => {}
+        }
+        if self.url.as_deref().is_some_and(|u| run_url(u).is_none()) {
+            problems.push("`url` must be an http(s) address of at most 500 bytes".into());
         }
         if !problems.is_empty() {
             return Err(BerthError::Invalid(problems.join("; ")));
@@ -94,7 +150,9 @@ impl BuildReport {
             sha,
             image_tag: self.image_tag,
             result: self.result,
-            finished_at: finished_at.unwrap_or(now),
+            // A CI clock ahead of Berth's must not make its build "newer"
+            // than builds reported after it.
+            finished_at: finished_at.map_or(now, |at| at.min(now)),
             reported_by: reported_by.to_string(),
         })
     }
@@ -106,8 +164,35 @@ impl Releases {
     pub async fn report_build(
         self: &Arc<Self>,
         build: Build,
+        run: Option<BuildRun>,
         via: &str,
     ) -> Result<Reported, BerthError> {
+        let received = std::time::Instant::now();
+        let taken = self
+            .store
+            .tag_taken(&build.service, &build.image_tag, &build.sha)
+            .await
+            .map_err(|e| BerthError::Unavailable(e.to_string()))?;
+        if let Some(other) = taken {
+            // Two commits under one tag (seven hex digits do collide): the
+            // second image would overwrite the first in the registry, and
+            // setting the tag again would change nothing in the cluster.
+            let why = format!(
+                "the image tag {} of {} already names commit {}; use a tag that names one commit (a longer sha)",
+                build.image_tag,
+                build.service,
+                short(&other)
+            );
+            let row = Audited {
+                actor: &build.reported_by,
+                via,
+                action: AuditAction::ReportBuild,
+                target: format!("build/{}@{}", build.service, short(&build.sha)),
+                detail: build.image_tag.clone(),
+            };
+            self.audit(row, AuditOutcome::Refused, &why).await;
+            return Err(BerthError::Conflict(why));
+        }
         let stored = self
             .store
             .record_build(&build, unix_now())
@@ -125,6 +210,20 @@ impl Releases {
             .iter()
             .find(|s| s.name == build.service)
             .is_some_and(|s| s.default_branch == build.branch);
+        // The run is shown on /prod, which lists default-branch commits.
+        if let Some(run) = run.filter(|_| default_branch) {
+            let run = BuildRun {
+                finished_at: Some(build.finished_at),
+                ..run
+            };
+            if let Err(err) = self
+                .store
+                .record_run(&build.service, &run, unix_now())
+                .await
+            {
+                tracing::warn!(%err, "cannot record a build's run");
+            }
+        }
         let environments = if green {
             self.following(&build.service, &build.branch)
         } else {
@@ -159,7 +258,9 @@ impl Releases {
             let releases = Arc::clone(self);
             tokio::spawn(async move {
                 if green {
-                    releases.update_followers(&build, environments).await;
+                    releases
+                        .update_followers(&build, environments, received)
+                        .await;
                 }
                 if default_branch {
                     releases.on_default_branch_build(&build).await;

@@ -4,7 +4,7 @@
 
 use std::{
     collections::BTreeMap,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::atomic::{AtomicI64, AtomicU64, Ordering},
 };
 
 use serde::Serialize;
@@ -21,8 +21,16 @@ pub struct HookCounters {
     bad_signature: AtomicU64,
     malformed_body: AtomicU64,
     too_large: AtomicU64,
+    /// Too many bodies were being read at once.
+    busy: AtomicU64,
     not_configured: AtomicU64,
     unknown_repository: AtomicU64,
+    /// A build's tag already names another commit.
+    conflict: AtomicU64,
+    /// The second the last refusal was logged in, and how many were not
+    /// logged since: a stranger's flood must not fill the log either.
+    logged_at: AtomicI64,
+    unlogged: AtomicU64,
 }
 
 #[derive(Serialize)]
@@ -51,10 +59,28 @@ impl HookCounters {
             "malformed_signature" => &self.malformed_signature,
             "bad_signature" => &self.bad_signature,
             "too_large" => &self.too_large,
+            "busy" => &self.busy,
             "not_configured" => &self.not_configured,
             "unknown_repository" => &self.unknown_repository,
+            "conflict" => &self.conflict,
             _ => &self.malformed_body,
         }
+    }
+
+    /// Whether a refusal at `now` (unix seconds) is logged: at most one a
+    /// second; with it, how many were left out before it.
+    pub fn log_refusal(&self, now: i64) -> Option<u64> {
+        let last = self.logged_at.load(Ordering::Relaxed);
+        if last >= now
+            || self
+                .logged_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            self.unlogged.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(self.unlogged.swap(0, Ordering::Relaxed))
     }
 
     pub fn snapshot(&self) -> CountersOut {
@@ -65,8 +91,10 @@ impl HookCounters {
             ("bad_signature", &self.bad_signature),
             ("malformed_body", &self.malformed_body),
             ("too_large", &self.too_large),
+            ("busy", &self.busy),
             ("not_configured", &self.not_configured),
             ("unknown_repository", &self.unknown_repository),
+            ("conflict", &self.conflict),
         ]
         .into_iter()
         .map(|(k, c)| (k, get(c)))
@@ -78,5 +106,20 @@ impl HookCounters {
             failed: get(&self.failed),
             refused,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_logged_at_most_once_a_second() {
+        let counters = HookCounters::default();
+        assert_eq!(counters.log_refusal(100), Some(0));
+        assert_eq!(counters.log_refusal(100), None);
+        assert_eq!(counters.log_refusal(100), None);
+        assert_eq!(counters.log_refusal(101), Some(2));
+        assert_eq!(counters.log_refusal(101), None);
     }
 }

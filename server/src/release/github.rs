@@ -6,6 +6,8 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
+use crate::gitops::names::visible_line;
+
 /// Why a delivery was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -91,6 +93,12 @@ pub struct PushedCommit {
 pub struct Run {
     pub repository: String,
     pub workflow: String,
+    /// The workflow's file, `.github/workflows/build.yml`.
+    pub workflow_path: String,
+    /// The run's page on GitHub, when it is a plain web address.
+    pub url: Option<String>,
+    /// When the run started.
+    pub started_at: Option<i64>,
     pub branch: String,
     pub sha: String,
     pub success: bool,
@@ -145,8 +153,17 @@ struct RunEnvelope {
 #[derive(Deserialize)]
 struct RunBody {
     name: String,
+    #[serde(default)]
+    path: String,
+    /// What started the run: `push`, `pull_request`, …
+    event: Option<String>,
+    head_repository: Option<Repository>,
     head_branch: Option<String>,
     head_sha: String,
+    #[serde(default)]
+    html_url: Option<String>,
+    #[serde(default)]
+    run_started_at: Option<String>,
     conclusion: Option<String>,
     updated_at: String,
 }
@@ -176,8 +193,11 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Event, Refusal> {
                 check_sha(&c.id).map_err(malformed)?;
                 commits.push(PushedCommit {
                     at: timestamp(&c.timestamp).map_err(malformed)?,
-                    author: bounded(c.author.username.as_deref().unwrap_or(&c.author.name), 100),
-                    message: bounded(c.message.lines().next().unwrap_or(""), 200),
+                    author: visible_line(
+                        c.author.username.as_deref().unwrap_or(&c.author.name),
+                        100,
+                    ),
+                    message: visible_line(c.message.lines().next().unwrap_or(""), 200),
                     sha: c.id.to_ascii_lowercase(),
                     distinct: c.distinct,
                 });
@@ -196,11 +216,35 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Event, Refusal> {
             let Some(branch) = body.head_branch else {
                 return Ok(Event::Ignored("a workflow run without a branch".into()));
             };
+            // A pull request's run builds a branch of whoever opened it (a
+            // fork's `main` is called `main` too): only runs of the
+            // repository's own branches are builds of them.
+            let head = body.head_repository.as_ref().map(|r| r.full_name.as_str());
+            if head != Some(run.repository.full_name.as_str()) {
+                return Ok(Event::Ignored(
+                    "a workflow run of another repository's branch".into(),
+                ));
+            }
+            match body.event.as_deref() {
+                Some("push" | "workflow_dispatch" | "schedule") => {}
+                other => {
+                    return Ok(Event::Ignored(format!(
+                        "a workflow run started by {}",
+                        bounded(other.unwrap_or("an unnamed event"), 40)
+                    )))
+                }
+            }
             check_sha(&body.head_sha).map_err(malformed)?;
             let finished_at = timestamp(&body.updated_at).map_err(malformed)?;
             let build = |success| Run {
                 repository: bounded(&run.repository.full_name, 200),
                 workflow: bounded(&body.name, 200),
+                workflow_path: bounded(&body.path, 300),
+                url: body.html_url.as_deref().and_then(super::builds::run_url),
+                started_at: body
+                    .run_started_at
+                    .as_deref()
+                    .and_then(|t| timestamp(t).ok()),
                 branch: bounded(&branch, 255),
                 sha: body.head_sha.to_ascii_lowercase(),
                 success,

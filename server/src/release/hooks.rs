@@ -2,9 +2,18 @@
 //! delivery id, then the event. A refusal writes nothing; every delivery
 //! is counted by how it ended (`HookCounters`) and refusals are logged.
 
-use std::sync::Arc;
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
-use app::model::BuildResult;
+use app::{
+    error::BerthError,
+    model::{BuildResult, BuildRun},
+};
 use axum::body::Bytes;
 
 use super::{
@@ -12,9 +21,12 @@ use super::{
     github::{self, Event, Run},
     BuildReport, Releases,
 };
-use crate::{clock::unix_now, config::ServiceConfig};
+use crate::{clock::unix_now, config::ServiceConfig, store::ReleaseStore};
 
 pub struct HookRequest {
+    /// Set when the sender was answered before the delivery was handled:
+    /// a failure then is retried here, as the sender saw it taken.
+    pub answered: Arc<AtomicBool>,
     pub event: Option<String>,
     pub delivery: Option<String>,
     pub signature: Option<String>,
@@ -34,6 +46,64 @@ pub struct HookOutcome {
 /// An outcome and the counter it goes under.
 type Ended = (&'static str, HookOutcome);
 
+/// A claim older than this, never marked handled, was left by a process
+/// that stopped while handling it: a redelivery takes it over.
+const STALE_CLAIM_SECS: i64 = 600;
+
+/// How long a delivery that failed after its sender was answered waits
+/// before each new attempt.
+const RETRY_WAITS: [Duration; 3] = [
+    Duration::from_secs(30),
+    Duration::from_secs(120),
+    Duration::from_secs(600),
+];
+
+/// A claimed delivery: given up when dropped (handling failed, was
+/// refused, or its task panicked) unless kept.
+struct Claim {
+    store: Arc<dyn ReleaseStore>,
+    delivery: String,
+    /// Kept or given up already: nothing left for `drop`.
+    settled: bool,
+}
+
+impl Claim {
+    async fn keep(mut self) {
+        self.settled = true;
+        if let Err(err) = self.store.delivery_handled(&self.delivery).await {
+            tracing::error!(%err, "could not mark a webhook delivery handled");
+        }
+    }
+}
+
+impl Claim {
+    /// Given up before the answer goes out, so a redelivery right after
+    /// it is looked at again.
+    async fn give_up(mut self) {
+        self.settled = true;
+        if let Err(err) = self.store.forget_delivery(&self.delivery).await {
+            tracing::error!(%err, "could not give up a webhook delivery's claim");
+        }
+    }
+}
+
+/// The way out when handling panicked: given up in a task of its own.
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (store, delivery) = (Arc::clone(&self.store), std::mem::take(&mut self.delivery));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(err) = store.forget_delivery(&delivery).await {
+                    tracing::error!(%err, "could not give up a webhook delivery's claim");
+                }
+            });
+        }
+    }
+}
+
 fn ended(kind: &'static str, status: u16, message: impl Into<String>) -> Ended {
     (
         kind,
@@ -49,7 +119,9 @@ impl Releases {
         let (kind, outcome) = self.handle(&request).await;
         self.counters.count(kind);
         if outcome.status >= 400 {
-            tracing::warn!(remote = ?request.remote, kind, message = %outcome.message, "webhook delivery refused");
+            if let Some(unlogged) = self.counters.log_refusal(unix_now()) {
+                tracing::warn!(remote = ?request.remote, kind, message = %outcome.message, unlogged, "webhook delivery refused");
+            }
         }
         outcome
     }
@@ -64,7 +136,18 @@ impl Releases {
                     "no webhook secret is configured, so no delivery can be trusted",
                 )
             }
-            Err(why) => return ended("not_configured", 503, why),
+            // The file's path and the OS error go to the log, not to
+            // whoever sent the delivery.
+            Err(why) => {
+                if self.counters.log_refusal(unix_now()).is_some() {
+                    tracing::error!(%why, "webhook secret");
+                }
+                return ended(
+                    "not_configured",
+                    503,
+                    "the webhook secret cannot be read; see Berth's log",
+                );
+            }
         };
         if let Err(refusal) = github::verify(&secret, &request.body, request.signature.as_deref()) {
             return ended(refusal.kind(), 401, refusal.to_string());
@@ -83,20 +166,38 @@ impl Releases {
             Ok(parsed) => parsed,
             Err(refusal) => return ended(refusal.kind(), 400, refusal.to_string()),
         };
-        match self.store.delivery_seen(delivery).await {
-            Ok(true) => return ended("duplicate", 200, "already handled this delivery"),
-            Ok(false) => {}
+        // The delivery is claimed before it acts, so the same delivery
+        // sent twice at once (a redelivery racing the original) acts once.
+        match self
+            .store
+            .claim_delivery(delivery, event, unix_now(), STALE_CLAIM_SECS)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return ended("duplicate", 200, "already handled this delivery"),
             Err(err) => return ended("failed", 503, err.to_string()),
         }
-        let result = self.act(parsed).await;
-        if result.1.status < 300 && result.0 == "accepted" {
-            if let Err(err) = self
-                .store
-                .record_delivery(delivery, event, unix_now())
-                .await
-            {
-                tracing::error!(%err, "could not record a webhook delivery");
-            }
+        let claim = Claim {
+            store: Arc::clone(&self.store),
+            delivery: delivery.to_string(),
+            settled: false,
+        };
+        let mut result = self.act(parsed.clone()).await;
+        let mut waits = RETRY_WAITS.iter();
+        while result.1.status >= 500 && request.answered.load(Ordering::Relaxed) {
+            let Some(wait) = waits.next() else {
+                tracing::error!(delivery, message = %result.1.message, "a webhook delivery answered as taken failed; redeliver it from GitHub");
+                break;
+            };
+            tokio::time::sleep(*wait).await;
+            result = self.act(parsed.clone()).await;
+        }
+        // Only what took effect keeps its claim: a delivery ignored or
+        // refused may be redelivered once the cause is mended.
+        if result.0 == "accepted" {
+            claim.keep().await;
+        } else {
+            claim.give_up().await;
         }
         result
     }
@@ -136,7 +237,7 @@ impl Releases {
                         200,
                         format!("{added} commit(s) added to the {name} pipeline"),
                     ),
-                    Err(err) => unavailable(err),
+                    Err(why) => ended("failed", 503, why),
                 }
             }
             Event::RunStarted(run) => {
@@ -148,6 +249,15 @@ impl Releases {
                     return ended("accepted", 200, "building");
                 }
                 let name = service.name.clone();
+                let started = BuildRun {
+                    sha: run.sha.clone(),
+                    url: run.url.clone(),
+                    started_at: Some(run.started_at.unwrap_or_else(unix_now).min(unix_now())),
+                    finished_at: None,
+                };
+                if let Err(err) = self.store.record_run(&name, &started, unix_now()).await {
+                    return unavailable(err);
+                }
                 match self.on_build_started(&name, &run.sha).await {
                     Ok(()) => ended("accepted", 200, "building"),
                     Err(err) => unavailable(err),
@@ -169,23 +279,41 @@ impl Releases {
                         BuildResult::Failure
                     },
                     finished_at: Some(When::Unix(run.finished_at.min(unix_now()))),
+                    started_at: run.started_at.map(When::Unix),
+                    url: run.url.clone(),
                 };
+                // The same reading of the run as a report through the API.
+                let ran = report.run();
                 let build = match report.check(self, "github") {
                     Ok(build) => build,
                     Err(err) => return ended("malformed_body", 400, err.to_string()),
                 };
-                match self.report_build(build, "github").await {
+                match self.report_build(build, ran, "github").await {
                     Ok(reported) => ended("accepted", 201, format!("build {}", reported.stored)),
+                    Err(BerthError::Conflict(why)) => ended("conflict", 409, why),
                     Err(err) => ended("failed", 503, err.to_string()),
                 }
             }
         }
     }
 
-    /// The service a run builds, if it is a run of a build workflow.
+    /// The service a run builds, if it is a run of a build workflow. A
+    /// repository runs lint and test workflows too: taking a green lint
+    /// run for a build would deploy a tag no one pushed, so nothing is a
+    /// build until the build workflows are named.
     fn build_service(&self, run: &Run) -> Result<&ServiceConfig, Ended> {
         let names = &self.config.releases.build_workflows;
-        if !names.is_empty() && !names.iter().any(|n| n == &run.workflow) {
+        if names.is_empty() {
+            return Err(ended(
+                "ignored",
+                202,
+                "ignored: no build workflows are configured ([releases] build_workflows)",
+            ));
+        }
+        if !names
+            .iter()
+            .any(|n| *n == run.workflow || *n == run.workflow_path)
+        {
             return Err(ended("ignored", 202, "ignored: not a build workflow"));
         }
         self.service_of(&run.repository)

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::{
     config::ServiceConfig,
-    gitops::{dirs::source_dir, git::Git},
+    gitops::{dirs::source_dir, git::Git, names::visible_line},
 };
 
 use super::Releases;
@@ -34,7 +34,30 @@ impl Releases {
         &self,
         service: &ServiceConfig,
     ) -> Option<HashMap<String, LineCommit>> {
+        let window = format!("--max-count={WINDOW}");
+        let line = self.read_line(service, &window).await?;
+        Some(line.into_iter().collect())
+    }
+
+    /// The first-parent commits of `service`'s default branch made since
+    /// `since` (unix seconds), newest first.
+    pub(super) async fn merges_since(
+        &self,
+        service: &ServiceConfig,
+        since: i64,
+    ) -> Option<Vec<(String, LineCommit)>> {
+        self.read_line(service, &format!("--since=@{since}")).await
+    }
+
+    /// The default branch fetched now and read with `limit`, a `git log`
+    /// option.
+    async fn read_line(
+        &self,
+        service: &ServiceConfig,
+        limit: &str,
+    ) -> Option<Vec<(String, LineCommit)>> {
         let url = service.git_url.as_ref()?;
+        let _fetching = self.source_locks.lock(&service.name).await;
         let git = Git::new(
             source_dir(&self.config, &service.name),
             service.credentials.clone(),
@@ -45,12 +68,11 @@ impl Releases {
             let depth = git
                 .run(&["rev-list", "--first-parent", "--count", &head])
                 .await?;
-            let window = format!("--max-count={WINDOW}");
             let log = git
                 .run(&[
                     "log",
                     "--first-parent",
-                    &window,
+                    limit,
                     "--format=%H%x1f%an%x1f%ct%x1f%s",
                     &head,
                 ])
@@ -70,16 +92,16 @@ impl Releases {
 }
 
 /// `git log --first-parent` output (newest first) under a head `depth`
-/// commits deep, by sha.
-fn parse_line(depth: i64, log: &str) -> HashMap<String, LineCommit> {
+/// commits deep, newest first.
+fn parse_line(depth: i64, log: &str) -> Vec<(String, LineCommit)> {
     log.lines()
         .enumerate()
         .filter_map(|(i, line)| {
             let mut fields = line.splitn(4, '\u{1f}');
             let sha = fields.next()?.to_string();
-            let author = fields.next()?.chars().take(100).collect();
+            let author = visible_line(fields.next()?, 100);
             let at = fields.next()?.parse().ok()?;
-            let subject = fields.next().unwrap_or("").chars().take(200).collect();
+            let subject = visible_line(fields.next().unwrap_or(""), 200);
             Some((
                 sha,
                 LineCommit {
@@ -100,7 +122,7 @@ mod tests {
     #[test]
     fn the_newest_commit_is_as_deep_as_the_line() {
         let log = "bbb\u{1f}Ann\u{1f}200\u{1f}Second\nccc\u{1f}Bo\u{1f}100\u{1f}First\n";
-        let line = parse_line(42, log);
+        let line: HashMap<_, _> = parse_line(42, log).into_iter().collect();
         assert_eq!(line["bbb"].position, 42);
         assert_eq!(line["ccc"].position, 41);
         assert_eq!(line["ccc"].subject, "First");

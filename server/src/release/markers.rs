@@ -24,6 +24,8 @@ use crate::{
 const POLL: Duration = Duration::from_secs(1);
 /// A sink that takes longer has failed this attempt.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of a sink's answer that is read.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: u64 = 3600;
 
@@ -189,21 +191,35 @@ async fn send(client: &HttpClient, sink: &MarkerConfig, payload: String) -> Resu
         .map_err(|_| format!("no answer within {} s", SEND_TIMEOUT.as_secs()))?
         .map_err(|e| format!("cannot reach {}: {e}", host_of(&url)))?;
     let status = response.status();
-    if status.is_success() {
-        return Ok(());
+    let body = tokio::time::timeout(
+        SEND_TIMEOUT,
+        http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES).collect(),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .map(|b| b.to_bytes())
+    .unwrap_or_default();
+    if !status.is_success() {
+        let text: String = String::from_utf8_lossy(&body).chars().take(200).collect();
+        return Err(format!("HTTP {}: {}", status.as_u16(), text.trim()));
     }
-    let body = tokio::time::timeout(SEND_TIMEOUT, response.into_body().collect())
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .map(|b| {
-            String::from_utf8_lossy(&b.to_bytes())
-                .chars()
-                .take(200)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    Err(format!("HTTP {}: {}", status.as_u16(), body.trim()))
+    match sink.kind {
+        MarkerKind::NewRelic => nerdgraph_errors(&body).map_or(Ok(()), Err),
+        _ => Ok(()),
+    }
+}
+
+/// NerdGraph answers a refused mutation (an unknown entity, a key without
+/// access) with HTTP 200 and an `errors` list: those are failures too.
+fn nerdgraph_errors(body: &[u8]) -> Option<String> {
+    let answer: Value = serde_json::from_slice(body).ok()?;
+    let errors = answer["errors"].as_array().filter(|e| !e.is_empty())?;
+    let first = errors[0]["message"].as_str().unwrap_or("an error");
+    Some(format!(
+        "New Relic refused the change: {}",
+        first.chars().take(200).collect::<String>()
+    ))
 }
 
 /// The host of a URL, for messages: the rest may hold a secret (Slack's).

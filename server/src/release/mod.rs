@@ -19,6 +19,7 @@ mod counters;
 pub mod figures;
 pub mod github;
 mod hooks;
+mod latency;
 mod line;
 mod markers;
 pub mod newest_wins;
@@ -49,6 +50,10 @@ use crate::{
     store::{AccessStore, NewAuditEntry, ReleaseStore},
 };
 
+/// Webhook bodies read at once: GitHub sends deliveries one by one per
+/// hook, so a few suffice.
+const HOOK_BODIES_AT_ONCE: usize = 16;
+
 /// Changes this close together reach open pages as one.
 const ANNOUNCE_GATHER: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -63,8 +68,16 @@ pub struct Releases {
     sharing: Arc<Sharing>,
     /// One decision at a time per service: two green builds arriving
     /// together must not both start a deploy.
-    service_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    service_locks: KeyedLocks,
+    /// One fetch at a time per service's source repository: git cannot
+    /// update one ref from two fetches at once.
+    source_locks: KeyedLocks,
     pub counters: HookCounters,
+    /// Build report to image set, for Dev and Stg.
+    pub image_set: latency::Latencies,
+    /// Webhook bodies being read at once (before their signature can be
+    /// checked), so slow senders cannot hold memory and connections.
+    pub hook_bodies: tokio::sync::Semaphore,
     /// Finished prod releases, for the charts.
     pub index: ReleaseIndex,
     /// Told when builds, the pipeline or releases changed.
@@ -86,8 +99,11 @@ impl Releases {
             audit,
             live,
             read_model,
-            service_locks: Mutex::new(HashMap::new()),
+            service_locks: KeyedLocks::default(),
+            source_locks: KeyedLocks::default(),
             counters: HookCounters::default(),
+            image_set: latency::Latencies::default(),
+            hook_bodies: tokio::sync::Semaphore::new(HOOK_BODIES_AT_ONCE),
             index: ReleaseIndex::new(config.services.iter().map(|s| s.name.clone()).collect()),
             changed: Notify::new(),
             config,
@@ -97,6 +113,15 @@ impl Releases {
     /// Starts what runs on its own: releases resolved from the clusters,
     /// and Dev and Stg following their files when those change.
     pub fn spawn(self: &Arc<Self>) {
+        if self.config.releases.auto_deploy_prod && self.config.prod_environment().is_some() {
+            for service in self.config.services.iter().filter(|s| s.git_url.is_none()) {
+                tracing::warn!(service = %service.name, "no git_url: prod orders this service's commits as their pushes arrive, and GitHub does not promise an order; set git_url so its first-parent history decides");
+            }
+        }
+        let secret = matches!(self.config.releases.webhook_secret(), Ok(Some(_)));
+        if secret && self.config.releases.build_workflows.is_empty() {
+            tracing::warn!("GitHub webhooks are set up but [releases] build_workflows is empty: no workflow run counts as a build until it names the build workflows");
+        }
         watcher::spawn(Arc::clone(self));
         updater::spawn(Arc::clone(self));
         markers::spawn(Arc::clone(self));
@@ -147,11 +172,7 @@ impl Releases {
     }
 
     async fn lock(&self, service: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = {
-            let mut locks = self.service_locks.lock().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(locks.entry(service.to_string()).or_default())
-        };
-        lock.lock_owned().await
+        self.service_locks.lock(service).await
     }
 
     /// An audit row for a build reported or an image set.
@@ -174,6 +195,20 @@ impl Releases {
         {
             tracing::error!(%err, "could not write the audit log");
         }
+    }
+}
+
+/// An async lock per name, made when first asked for.
+#[derive(Default)]
+struct KeyedLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl KeyedLocks {
+    async fn lock(&self, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(locks.entry(name.to_string()).or_default())
+        };
+        lock.lock_owned().await
     }
 }
 

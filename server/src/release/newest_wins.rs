@@ -84,7 +84,9 @@ pub fn on_green_build<K: Clone>(entries: &[Entry<K>], position: u64) -> Decision
 
 /// The stage a finished build gives its commit: a failed build is
 /// `Failed`, a green one `Passed` until `on_green_build` decides. A
-/// superseded or already deploying commit keeps its stage.
+/// commit a newer one overtook stays superseded when its build passes,
+/// but says so when it failed (main was red there); a commit whose deploy
+/// started keeps its stage.
 pub fn after_build(stage: Stage, green: bool) -> Stage {
     match stage {
         Stage::Pushed | Stage::Building | Stage::Passed | Stage::Failed => {
@@ -94,6 +96,7 @@ pub fn after_build(stage: Stage, green: bool) -> Stage {
                 Stage::Failed
             }
         }
+        Stage::Superseded if !green => Stage::Failed,
         other => other,
     }
 }

@@ -10,8 +10,11 @@
 
 use app::model::{Build, BuildResult, PipelineCommit, ReleaseOutcome, Stage};
 
+use std::collections::HashMap;
+
 use super::{
     github::Push,
+    line::LineCommit,
     newest_wins::{after_build, on_green_build, Decision, Entry},
     short,
     updater::{Target, Trigger},
@@ -23,12 +26,30 @@ impl Releases {
     /// Adds the pushed commits of a service's default branch to its
     /// pipeline, newest last; then releases any green build that was
     /// waiting for them.
-    pub(super) async fn on_push(&self, service: &str, push: &Push) -> StoreResult<usize> {
+    pub(super) async fn on_push(&self, service: &str, push: &Push) -> Result<usize, String> {
         let config = self.config.services.iter().find(|s| s.name == service);
         let line = match config {
             Some(config) => self.first_parent_line(config).await,
             None => None,
         };
+        if line.is_none() && config.is_some_and(|c| c.git_url.is_some()) {
+            // Placing these commits by arrival would mix two orders on one
+            // pipeline; a redelivery (or the commit's build) finds them.
+            return Err(format!(
+                "the default branch of {service} cannot be read from its source repository; deliver it again later"
+            ));
+        }
+        self.add_pushed(service, push, line.as_ref())
+            .await
+            .map_err(|err| err.to_string())
+    }
+
+    async fn add_pushed(
+        &self,
+        service: &str,
+        push: &Push,
+        line: Option<&HashMap<String, LineCommit>>,
+    ) -> StoreResult<usize> {
         let _service = self.lock(service).await;
         let newest = self.store.pipeline(service, 1).await?;
         let mut position = newest.first().map_or(0, |c| c.position);
@@ -43,7 +64,7 @@ impl Releases {
             {
                 continue;
             }
-            let (position, author, message, at) = match &line {
+            let (position, author, message, at) = match line {
                 // A commit a merge brought in is not on the line.
                 Some(line) => match line.get(&commit.sha) {
                     Some(on) => (on.position, on.author.clone(), on.subject.clone(), on.at),
@@ -179,6 +200,7 @@ impl Releases {
             return Ok(());
         }
         let open = self.store.pipeline_open(service).await?;
+        let open = self.without_rewritten(service, &commit, open).await?;
         let entries: Vec<Entry<String>> = open
             .iter()
             .map(|c| Entry {
@@ -241,6 +263,55 @@ impl Releases {
                 self.deploy(build, &commit).await
             }
         }
+    }
+
+    /// Commits a force-push took off the default branch no longer count:
+    /// a started commit at or past `candidate`'s place that the branch's
+    /// first-parent line no longer holds (while it holds `candidate`) is
+    /// marked superseded and left out. Read only when such a commit would
+    /// hold `candidate` back, so the usual deploy fetches nothing more.
+    async fn without_rewritten(
+        &self,
+        service: &str,
+        candidate: &PipelineCommit,
+        open: Vec<PipelineCommit>,
+    ) -> StoreResult<Vec<PipelineCommit>> {
+        let blocking = |c: &PipelineCommit| {
+            c.sha != candidate.sha
+                && c.position >= candidate.position
+                && matches!(
+                    c.stage,
+                    Stage::Deploying | Stage::Deployed | Stage::DeployFailed
+                )
+        };
+        if !open.iter().any(blocking) {
+            return Ok(open);
+        }
+        let Some(config) = self.config.services.iter().find(|s| s.name == service) else {
+            return Ok(open);
+        };
+        let Some(line) = self.first_parent_line(config).await else {
+            return Ok(open);
+        };
+        if !line.contains_key(&candidate.sha) {
+            return Ok(open);
+        }
+        let mut kept = Vec::with_capacity(open.len());
+        for c in open {
+            if blocking(&c) && !line.contains_key(&c.sha) {
+                let note = format!(
+                    "no longer on {}: its history was rewritten",
+                    config.default_branch
+                );
+                self.store
+                    .set_stage(service, &c.sha, Stage::Superseded, unix_now(), None, &note)
+                    .await?;
+                self.supersede_release(service, &c.sha).await?;
+                continue;
+            }
+            kept.push(c);
+        }
+        Ok(kept)
     }
 
     /// After a lock or freeze ended: each service's newest passed commit,
@@ -359,7 +430,9 @@ pub(super) fn pushed(
         position,
         author,
         message,
-        committed_at,
+        // A commit's time is what its author's clock said: one from the
+        // future would make a negative lead time.
+        committed_at: committed_at.min(now),
         pushed_at: now,
         stage: Stage::Pushed,
         stage_at: now,

@@ -187,30 +187,11 @@ impl Releases {
         };
         // No lead time: the commit is old news, not a change delivered.
         let id = self.set_image(&target, &build, None, trigger).await;
+        // Once the image is set, the rest happens whatever fails: first
+        // the pause (a newer green build must not undo the rollback), then
+        // the bookkeeping of the release it undid.
+        let mut paused = true;
         if id.is_some() {
-            if let Some(undone) = live {
-                if self
-                    .store
-                    .fail_deployed_release(undone.id)
-                    .await
-                    .map_err(db)?
-                {
-                    self.index.mark_failed(&undone);
-                    if self
-                        .store
-                        .pipeline_commit(service, &undone.sha)
-                        .await
-                        .map_err(db)?
-                        .is_some()
-                    {
-                        let note = format!("rolled back by {}: {reason}", who.user);
-                        self.store
-                            .set_stage(service, &undone.sha, Stage::DeployFailed, now, None, &note)
-                            .await
-                            .map_err(db)?;
-                    }
-                }
-            }
             let pause = Pause {
                 environment: env.into(),
                 service: service.into(),
@@ -218,7 +199,13 @@ impl Releases {
                 by: who.user.clone(),
                 since: now,
             };
-            self.sharing.pause(&pause).await;
+            paused = self.sharing.pause(&pause).await;
+            if let Some(undone) = live {
+                let note = format!("rolled back by {}: {reason}", who.user);
+                if let Err(err) = self.fail_undone(service, &undone, &note, now).await {
+                    tracing::error!(%err, %service, "cannot record the release a rollback undid");
+                }
+            }
         }
         let row = Audited {
             actor: &who.user,
@@ -232,10 +219,21 @@ impl Releases {
         } else {
             AuditOutcome::Failed
         };
-        self.audit(row, outcome, reason).await;
+        let unpaused = "the image is rolled back, but its automation could not be paused: lock the service in prod before a newer green build deploys again";
+        let message = if paused {
+            reason.to_string()
+        } else {
+            format!("{reason} ({unpaused})")
+        };
+        self.audit(row, outcome, &message).await;
         if let Some(id) = id {
+            let automation = if paused {
+                "its automation is paused"
+            } else {
+                "its automation could NOT be paused: lock the service before a newer green build deploys again"
+            };
             let words = format!(
-                "⏪ {} rolled {service} in {env} back to {}: “{reason}”; its automation is paused",
+                "⏪ {} rolled {service} in {env} back to {}: “{reason}”; {automation}",
                 who.user, to.image_tag
             );
             self.sharing
@@ -243,11 +241,39 @@ impl Releases {
                 .await;
         }
         self.announce();
-        id.ok_or_else(|| {
-            BerthError::Unavailable(
+        match id {
+            Some(_) if !paused => Err(BerthError::Unavailable(unpaused.into())),
+            Some(id) => Ok(id),
+            None => Err(BerthError::Unavailable(
                 "the image could not be set, so nothing was rolled back; see the audit log".into(),
-            )
-        })
+            )),
+        }
+    }
+
+    /// The release a rollback undid failed: in the store, the figures and
+    /// its pipeline commit.
+    async fn fail_undone(
+        &self,
+        service: &str,
+        undone: &app::model::Release,
+        note: &str,
+        now: i64,
+    ) -> crate::store::StoreResult<()> {
+        if !self.store.fail_deployed_release(undone.id).await? {
+            return Ok(());
+        }
+        self.index.mark_failed(undone);
+        if self
+            .store
+            .pipeline_commit(service, &undone.sha)
+            .await?
+            .is_some()
+        {
+            self.store
+                .set_stage(service, &undone.sha, Stage::DeployFailed, now, None, note)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Resumes a service's automation paused by a rollback: its newest

@@ -28,6 +28,9 @@ pub(super) struct Trigger<'a> {
     pub by: &'a str,
 }
 
+/// How long an image patch may take, retries included.
+const PATCH_WITHIN: Duration = Duration::from_secs(30);
+
 impl Releases {
     /// The Dev and Stg environments whose file maps `service` to `branch`:
     /// (environment, cluster, Application).
@@ -63,6 +66,7 @@ impl Releases {
         &self,
         build: &Build,
         environments: Vec<(String, Option<String>, String)>,
+        received: std::time::Instant,
     ) {
         for (environment, cluster, application) in environments {
             let target = Target {
@@ -74,14 +78,17 @@ impl Releases {
                 kind: "build",
                 by: &build.reported_by,
             };
-            self.follow(&target, build, trigger).await;
+            if self.follow(&target, build, trigger).await {
+                self.image_set.record(received.elapsed());
+            }
         }
     }
 
     /// `set_image` unless the last release of this environment and service
     /// already set this tag (and did not fail): a build and a file change
     /// arriving together release once.
-    async fn follow(&self, target: &Target, build: &Build, trigger: Trigger<'_>) {
+    /// Whether the image was set now.
+    async fn follow(&self, target: &Target, build: &Build, trigger: Trigger<'_>) -> bool {
         let _service = self.lock(&build.service).await;
         match self
             .store
@@ -89,7 +96,10 @@ impl Releases {
             .await
         {
             Ok(Some(last))
-                if last.image_tag == build.image_tag && last.outcome != ReleaseOutcome::Failed => {}
+                if last.image_tag == build.image_tag && last.outcome != ReleaseOutcome::Failed =>
+            {
+                false
+            }
             // Asked only when there is something to release, so a held
             // environment costs nothing on every refresh.
             Ok(_) => match self
@@ -97,12 +107,16 @@ impl Releases {
                 .automation_held(&target.environment, &build.service)
                 .await
             {
-                Some(why) => self.held(target, build, &trigger, &why).await,
-                None => {
-                    self.set_image(target, build, None, trigger).await;
+                Some(why) => {
+                    self.held(target, build, &trigger, &why).await;
+                    false
                 }
+                None => self.set_image(target, build, None, trigger).await.is_some(),
             },
-            Err(err) => tracing::error!(%err, "cannot read releases; not releasing"),
+            Err(err) => {
+                tracing::error!(%err, "cannot read releases; not releasing");
+                false
+            }
         }
     }
 
@@ -139,16 +153,30 @@ impl Releases {
             .as_deref()
             .and_then(|name| self.live.cluster(name))
             .and_then(|cluster| cluster.applications_api());
-        let result = match api {
+        let result: Result<Option<String>, String> = match api {
             None => Err("no cluster is configured for this environment".to_string()),
-            Some(api) => set_image_tag(
-                &api,
-                &target.application,
-                &self.config.releases.image_field,
-                &build.image_tag,
+            // The service's lock is held meanwhile: a cluster that hangs
+            // must not hold a rollback of the same service for minutes.
+            Some(api) => match tokio::time::timeout(
+                PATCH_WITHIN,
+                set_image_tag(
+                    &api,
+                    &target.application,
+                    &self.config.releases.image_field,
+                    &build.image_tag,
+                ),
             )
             .await
-            .map_err(|err| err.to_string()),
+            {
+                Ok(set) => set.map(|_| None).map_err(|err| err.to_string()),
+                // The patch may have landed: the release stays open and
+                // the watcher ends it by what the Application reports (or
+                // by the deploy timeout).
+                Err(_) => Ok(Some(format!(
+                    "the cluster did not answer within {} s; the Application will tell whether the image was set",
+                    PATCH_WITHIN.as_secs()
+                ))),
+            },
         };
         let row = Audited {
             actor: trigger.by,
@@ -164,24 +192,26 @@ impl Releases {
         };
         self.announce();
         match result {
-            Ok(_) => {
-                tracing::info!(environment = %target.environment, service = %build.service, tag = %build.image_tag, "image set");
-                self.audit(row, AuditOutcome::Committed, "").await;
+            Ok(unsure) => {
+                let message = unsure.unwrap_or_default();
+                tracing::info!(environment = %target.environment, service = %build.service, tag = %build.image_tag, %message, "image set");
+                self.audit(row, AuditOutcome::Committed, &message).await;
                 Some(id)
             }
             Err(why) => {
                 tracing::warn!(environment = %target.environment, service = %build.service, %why, "could not set the image");
                 let now = unix_now();
-                if let Err(err) = self
+                match self
                     .store
                     .finish_release(id, ReleaseOutcome::Failed, now)
                     .await
                 {
-                    tracing::error!(%err, "could not record a failed release");
-                }
-                if self.is_prod(&target.environment) {
-                    self.index
-                        .add(&ended(&release, id, ReleaseOutcome::Failed, now));
+                    Ok(true) if self.is_prod(&target.environment) => {
+                        self.index
+                            .add(&ended(&release, id, ReleaseOutcome::Failed, now))
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(%err, "could not record a failed release"),
                 }
                 self.audit(row, AuditOutcome::Failed, &why).await;
                 None

@@ -13,6 +13,8 @@ use crate::clock::unix_now;
 const COMMITS_SHOWN: u32 = 12;
 /// Failing deploy markers the prod page lists.
 const MARKER_PROBLEMS_SHOWN: u32 = 10;
+/// Problems older than a week are history (the log keeps them).
+const MARKER_PROBLEMS_FOR_SECS: i64 = 7 * 86_400;
 
 fn unavailable(err: crate::store::StoreError) -> BerthError {
     BerthError::Unavailable(err.to_string())
@@ -64,9 +66,16 @@ impl ReleaseViews for Releases {
                 .paused
                 .into_iter()
                 .find(|p| p.service == service.name);
+            let shas: Vec<String> = commits.iter().map(|c| c.sha.clone()).collect();
+            let runs = self
+                .store
+                .runs_of(&service.name, &shas)
+                .await
+                .map_err(unavailable)?;
             services.push(ServicePipeline {
                 paused,
                 rollback_to,
+                runs,
                 service: service.name.clone(),
                 default_branch: service.default_branch.clone(),
                 repo_url: service.repo_url.clone(),
@@ -84,9 +93,13 @@ impl ReleaseViews for Releases {
             environment: prod.name.clone(),
             services,
             auto_deploy: self.config.releases.auto_deploy_prod,
+            image_set: self.image_set.summary(),
             marker_problems: self
                 .store
-                .marker_problems(MARKER_PROBLEMS_SHOWN)
+                .marker_problems(
+                    crate::clock::unix_now() - MARKER_PROBLEMS_FOR_SECS,
+                    MARKER_PROBLEMS_SHOWN,
+                )
                 .await
                 .map_err(unavailable)?,
         })

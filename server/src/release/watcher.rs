@@ -72,9 +72,19 @@ impl Releases {
 
     async fn finish(&self, release: &Release, outcome: ReleaseOutcome, now: i64) {
         let _service = self.lock(&release.service).await;
-        if let Err(err) = self.store.finish_release(release.id, outcome, now).await {
-            tracing::error!(%err, "could not record a release's end");
-            return;
+        match self.store.finish_release(release.id, outcome, now).await {
+            Ok(true) => {}
+            // Superseded while its verdict was read, or ended by another
+            // Berth process: no marker again, but this process's charts
+            // learn how the other one ended it.
+            Ok(false) => {
+                self.learn_ended(release.id).await;
+                return;
+            }
+            Err(err) => {
+                tracing::error!(%err, "could not record a release's end");
+                return;
+            }
         }
         tracing::info!(service = %release.service, environment = %release.environment, tag = %release.image_tag, outcome = outcome.as_str(), "release ended");
         self.announce();
@@ -121,6 +131,24 @@ impl Releases {
             .await
         {
             tracing::error!(%err, "could not move a pipeline commit along");
+        }
+    }
+}
+
+impl Releases {
+    /// A prod release another process ended goes into this one's index.
+    async fn learn_ended(&self, id: i64) {
+        match self.store.release(id).await {
+            Ok(Some(ended)) if self.is_prod(&ended.environment) => {
+                if matches!(
+                    ended.outcome,
+                    ReleaseOutcome::Deployed | ReleaseOutcome::Failed
+                ) {
+                    self.index.add(&ended);
+                }
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "cannot read a release another process ended"),
         }
     }
 }

@@ -427,11 +427,16 @@ impl Sharing {
 
     /// Pauses automation of a service (a rollback did it); logged when
     /// the database fails, since the rollback itself already happened.
-    pub async fn pause(&self, pause: &app::model::Pause) {
+    /// Pauses a service's automation; false when it could not be stored.
+    pub async fn pause(&self, pause: &app::model::Pause) -> bool {
         match self.store.pause(pause).await {
-            Ok(_) => self.reread().await,
+            Ok(_) => {
+                self.reread().await;
+                true
+            }
             Err(err) => {
-                tracing::error!(%err, service = %pause.service, "cannot pause automation after a rollback")
+                tracing::error!(%err, service = %pause.service, "cannot pause automation after a rollback");
+                false
             }
         }
     }

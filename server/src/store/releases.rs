@@ -1,6 +1,6 @@
 //! Builds, the prod pipeline and release records: `ReleaseStore`.
 
-use app::model::{Build, MarkerProblem, PipelineCommit, Release, ReleaseOutcome, Stage};
+use app::model::{Build, BuildRun, MarkerProblem, PipelineCommit, Release, ReleaseOutcome, Stage};
 
 use super::StoreResult;
 
@@ -52,12 +52,37 @@ pub trait ReleaseStore: Send + Sync + 'static {
     /// Idempotent on (service, sha, image tag); a report finished later
     /// than the stored one replaces its result.
     async fn record_build(&self, build: &Build, received_at: i64) -> StoreResult<BuildStored>;
+    /// What CI said of the run that built `run.sha`: fields it did not
+    /// say keep what was known.
+    async fn record_run(&self, service: &str, run: &BuildRun, at: i64) -> StoreResult<()>;
+    /// The runs of these commits of `service` that are known.
+    async fn runs_of(&self, service: &str, shas: &[String]) -> StoreResult<Vec<BuildRun>>;
+    /// Another commit a build of `service` was already reported for under
+    /// `image_tag`, if any.
+    async fn tag_taken(
+        &self,
+        service: &str,
+        image_tag: &str,
+        sha: &str,
+    ) -> StoreResult<Option<String>>;
     /// The newest successful build of a branch, by finish time.
     async fn newest_green_build(&self, service: &str, branch: &str) -> StoreResult<Option<Build>>;
     /// Whether a webhook delivery was already handled.
     async fn delivery_seen(&self, delivery: &str) -> StoreResult<bool>;
-    /// Records a handled delivery; false if it was recorded before.
-    async fn record_delivery(&self, delivery: &str, event: &str, at: i64) -> StoreResult<bool>;
+    /// Claims a delivery before it is handled; false if it was handled
+    /// before, or another claim on it is younger than `stale_after`
+    /// seconds (a claim older than that was left by a process that died).
+    async fn claim_delivery(
+        &self,
+        delivery: &str,
+        event: &str,
+        at: i64,
+        stale_after: i64,
+    ) -> StoreResult<bool>;
+    /// A claimed delivery took effect: a redelivery changes nothing.
+    async fn delivery_handled(&self, delivery: &str) -> StoreResult<()>;
+    /// Gives a claim up: the delivery did nothing, and may come again.
+    async fn forget_delivery(&self, delivery: &str) -> StoreResult<()>;
     /// Adds default-branch commits not on the pipeline yet; known ones
     /// keep their stage.
     async fn add_pipeline_commits(&self, commits: &[PipelineCommit]) -> StoreResult<()>;
@@ -84,7 +109,9 @@ pub trait ReleaseStore: Send + Sync + 'static {
         note: &str,
     ) -> StoreResult<()>;
     async fn start_release(&self, release: &NewRelease) -> StoreResult<i64>;
-    async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<()>;
+    /// Ends a release still deploying; false when it had already ended
+    /// (superseded meanwhile, or ended by another process).
+    async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<bool>;
     /// A release that already ended (read from a cluster's history).
     async fn record_release(
         &self,
@@ -138,6 +165,7 @@ pub trait ReleaseStore: Send + Sync + 'static {
         next_at: Option<i64>,
         error: &str,
     ) -> StoreResult<()>;
-    /// Markers that failed at least once and were not sent since.
-    async fn marker_problems(&self, limit: u32) -> StoreResult<Vec<MarkerProblem>>;
+    /// Markers made since `since` that failed at least once and were not
+    /// sent since.
+    async fn marker_problems(&self, since: i64, limit: u32) -> StoreResult<Vec<MarkerProblem>>;
 }

@@ -36,6 +36,54 @@ pub fn git(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// A bare source repository at `repo` whose `main` is `commits` (subject,
+/// unix time), oldest first, by Ann; their shas. Called again, it adds the
+/// commits on top of `main`.
+pub fn source_repository(repo: &Path, commits: &[(&str, i64)]) -> Vec<String> {
+    if !repo.join("HEAD").exists() {
+        std::fs::create_dir_all(repo).unwrap();
+        git(
+            repo,
+            &["init", "--quiet", "--bare", "--initial-branch=main"],
+            &[],
+        );
+    }
+    let env = [
+        ("GIT_AUTHOR_NAME", "Ann"),
+        ("GIT_AUTHOR_EMAIL", "ann@example.com"),
+        ("GIT_COMMITTER_NAME", "Ann"),
+        ("GIT_COMMITTER_EMAIL", "ann@example.com"),
+    ];
+    let tree = git(repo, &["hash-object", "-t", "tree", "-w", "--stdin"], &env);
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["rev-parse", "--verify", "--quiet", "refs/heads/main"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let mut shas: Vec<String> = Vec::new();
+    for (subject, at) in commits {
+        let date = format!("@{at} +0000");
+        let mut dated = env.to_vec();
+        dated.extend([
+            ("GIT_AUTHOR_DATE", date.as_str()),
+            ("GIT_COMMITTER_DATE", date.as_str()),
+        ]);
+        let mut args = vec!["commit-tree", tree.as_str(), "-m", subject];
+        let parent = shas.last().cloned().or_else(|| head.clone());
+        if let Some(parent) = &parent {
+            args.extend(["-p", parent.as_str()]);
+        }
+        shas.push(git(repo, &args, &dated));
+    }
+    if let Some(last) = shas.last() {
+        git(repo, &["update-ref", "refs/heads/main", last], &[]);
+    }
+    shas
+}
+
 impl Upstream {
     /// An empty bare repository on `main` plus a clone to commit from.
     pub fn new() -> Upstream {

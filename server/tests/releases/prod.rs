@@ -11,16 +11,19 @@ async fn prod_takes_the_newest_green_commit_and_supersedes_older_ones() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(s.stage_of(C1).await, "pushed");
     // C1 passes first and starts deploying.
-    let (status, _) = s
-        .signed("workflow_run", "r-1", &run("main", C1, "success"))
-        .await;
+    // CI's run pages are linked from /prod, plain web addresses only.
+    let mut first = run("main", C1, "success");
+    first["workflow_run"]["html_url"] = json!("javascript:alert(1)");
+    let (status, _) = s.signed("workflow_run", "r-1", &first).await;
     assert_eq!(status, 201);
     s.until_tag("prod runs C1", "app-a-prod", "main-c1c1c1c")
         .await;
     s.until_stage("C1 is deploying", C1, "deploying").await;
     // C2, newer, passes while C1 is still in flight: it wins.
-    s.signed("workflow_run", "r-2", &run("main", C2, "success"))
-        .await;
+    let mut second = run("main", C2, "success");
+    second["workflow_run"]["html_url"] = json!("https://github.com/acme/app-a/actions/runs/2");
+    second["workflow_run"]["run_started_at"] = json!("2026-12-01T09:56:00Z");
+    s.signed("workflow_run", "r-2", &second).await;
     s.until_tag("prod runs C2", "app-a-prod", "main-c2c2c2c")
         .await;
     s.until_stage("C1 is superseded", C1, "superseded").await;
@@ -63,6 +66,16 @@ async fn prod_takes_the_newest_green_commit_and_supersedes_older_ones() {
     assert!(row(C2).contains("deployed"), "{}", row(C2));
     assert!(row(C1).contains("superseded by c2c2c2c"), "{}", row(C1));
     assert!(page.contains("Live now: <code>main-c2c2c2c</code>"));
+    // C2's build ran four minutes (09:56 to 10:00), linked to its run.
+    let link = page
+        .find("href=\"https://github.com/acme/app-a/actions/runs/2\"")
+        .expect("the run of C2 is linked");
+    assert!(
+        page[link..link + 120].contains("4 min"),
+        "{}",
+        &page[link..link + 120]
+    );
+    assert!(!page.contains("javascript:"));
     let dora = s.server.json("/api/v1/metrics/dora?days=30").await;
     assert_eq!(dora["deployments"], 1);
     assert!((dora["deployments_per_day"].as_f64().unwrap() - 1.0 / 30.0).abs() < 1e-9);
@@ -101,35 +114,12 @@ async fn a_failed_build_releases_nothing_and_a_green_build_waits_for_its_push() 
 /// A bare source repository whose `main` is `subjects`, oldest first;
 /// their shas.
 fn source_repository(dir: &std::path::Path, subjects: &[&str]) -> Vec<String> {
-    let repo = dir.join("app-a.git");
-    std::fs::create_dir_all(&repo).unwrap();
-    common::git(
-        &repo,
-        &["init", "--quiet", "--bare", "--initial-branch=main"],
-        &[],
-    );
-    let env = [
-        ("GIT_AUTHOR_NAME", "Ann"),
-        ("GIT_AUTHOR_EMAIL", "ann@example.com"),
-        ("GIT_COMMITTER_NAME", "Ann"),
-        ("GIT_COMMITTER_EMAIL", "ann@example.com"),
-    ];
-    let tree = common::git(&repo, &["hash-object", "-t", "tree", "-w", "--stdin"], &env);
-    let mut shas: Vec<String> = Vec::new();
-    for subject in subjects {
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", subject];
-        let parent = shas.last().cloned();
-        if let Some(parent) = &parent {
-            args.extend(["-p", parent.as_str()]);
-        }
-        shas.push(common::git(&repo, &args, &env));
-    }
-    common::git(
-        &repo,
-        &["update-ref", "refs/heads/main", shas.last().unwrap()],
-        &[],
-    );
-    shas
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let dated: Vec<(&str, i64)> = subjects.iter().map(|s| (*s, now)).collect();
+    common::source_repository(&dir.join("app-a.git"), &dated)
 }
 
 #[tokio::test]
@@ -141,47 +131,19 @@ async fn a_build_reported_without_a_push_finds_its_commit_in_the_source_reposito
         config.services[0].git_url = Some(git_url);
     })
     .await;
-    let ci = s.server.token("ci").await;
-    let report = |sha: &str| {
-        json!({ "service": "app-a", "branch": "main", "sha": sha,
-                "image_tag": format!("main-{}", &sha[..7]), "result": "success" })
-    };
     // The newest commit first: nothing was pushed, but git knows its place.
-    let (status, _) = s
-        .server
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/builds",
-            Some(&ci),
-            Some(report(&shas[2])),
-        )
-        .await;
+    let (status, _) = s.report_build(&green_main(&shas[2])).await;
     assert_eq!(status, 201);
     let newest = format!("main-{}", &shas[2][..7]);
     s.until_tag("prod runs the newest commit", "app-a-prod", &newest)
         .await;
     // An older commit's build, arriving later, never replaces it.
-    s.server
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/builds",
-            Some(&ci),
-            Some(report(&shas[0])),
-        )
-        .await;
+    s.report_build(&green_main(&shas[0])).await;
     s.until_stage("the older commit is superseded", &shas[0], "superseded")
         .await;
     assert_eq!(s.tag_of("app-a-prod"), newest);
     // A commit that is not on main is never deployed.
-    let (status, _) = s
-        .server
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/builds",
-            Some(&ci),
-            Some(report(&"d".repeat(40))),
-        )
-        .await;
+    let (status, _) = s.report_build(&green_main(&"d".repeat(40))).await;
     assert_eq!(status, 201);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(s.tag_of("app-a-prod"), newest);
@@ -193,4 +155,94 @@ async fn a_build_reported_without_a_push_finds_its_commit_in_the_source_reposito
         .map(|c| c["message"].as_str().unwrap())
         .collect();
     assert_eq!(messages, ["Three", "One"]);
+}
+
+#[tokio::test]
+async fn a_first_start_reads_past_releases_from_argo_cd_and_the_merges_before() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = 86_400;
+    let sources = tempfile::tempdir().unwrap();
+    // Two merges before the oldest sync Argo CD remembers, then the one it
+    // deployed (three hours after its commit).
+    let shas = common::source_repository(
+        &sources.path().join("app-a.git"),
+        &[
+            ("One", now - 10 * day),
+            ("Two", now - 5 * day),
+            ("Three", now - 2 * day - 3 * 3600),
+        ],
+    );
+    let git_url = sources.path().join("app-a.git").display().to_string();
+    let tag = format!("main-{}", &shas[2][..7]);
+    let time = |at: i64| {
+        k8s_openapi::jiff::Timestamp::from_second(at)
+            .unwrap()
+            .to_string()
+    };
+    let s = setup_prepared(
+        "",
+        |config| config.services[0].git_url = Some(git_url),
+        |cluster| {
+            let mut app = application("app-a-prod", &tag);
+            app["status"]["history"] = json!([{
+                "id": 0, "revision": "abc",
+                "deployStartedAt": time(now - 2 * day - 60), "deployedAt": time(now - 2 * day),
+                "source": { "helm": { "parameters": [{ "name": "image.tag", "value": tag }] } },
+                "initiatedBy": { "username": "admin" }
+            }]);
+            cluster
+                .objects()
+                .put(berth::demo::cluster::APPLICATION, app);
+        },
+    )
+    .await;
+    until("the history is read", || async {
+        s.server.json("/api/v1/metrics/dora?days=30").await["deployments"] == 3
+    })
+    .await;
+    // Not more: the commit Argo CD deployed is not also counted as a merge.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dora = s.server.json("/api/v1/metrics/dora?days=30").await;
+    assert_eq!(dora["deployments"], 3, "{dora}");
+    // Only the deploy Argo CD remembers has a lead time: the merges are
+    // estimates.
+    assert_eq!(dora["lead_time_for_changes"]["count"], 1, "{dora}");
+    assert_eq!(dora["lead_time_for_changes"]["median_secs"], 3 * 3600);
+    assert_eq!(s.stage_of(&shas[0]).await, "deployed");
+    let releases = s.server.json("/api/v1/releases?days=30").await;
+    assert_eq!(releases["dora"], dora);
+}
+
+#[tokio::test]
+async fn a_commit_a_force_push_replaced_does_not_hold_its_replacement_back() {
+    let sources = tempfile::tempdir().unwrap();
+    let repo = sources.path().join("app-a.git");
+    let shas = source_repository(sources.path(), &["One", "Two"]);
+    let git_url = repo.display().to_string();
+    let s = setup_edited("", |config| {
+        config.services[0].git_url = Some(git_url);
+    })
+    .await;
+    let send = |sha: String| {
+        let s = &s;
+        async move {
+            let (status, answer) = s.report_build(&green_main(&sha)).await;
+            assert_eq!(status, 201, "{answer}");
+        }
+    };
+    send(shas[1].clone()).await;
+    let two = format!("main-{}", &shas[1][..7]);
+    s.until_tag("prod runs Two", "app-a-prod", &two).await;
+    // Two is force-pushed away: main is One, then "Two, fixed" in its place.
+    common::git(&repo, &["update-ref", "refs/heads/main", &shas[0]], &[]);
+    let fixed = common::source_repository(&repo, &[("Two, fixed", common::T0)]).remove(0);
+    send(fixed.clone()).await;
+    let replacement = format!("main-{}", &fixed[..7]);
+    s.until_tag("prod runs the replacement", "app-a-prod", &replacement)
+        .await;
+    s.until_stage("Two is superseded", &shas[1], "superseded")
+        .await;
 }

@@ -60,6 +60,15 @@ pub async fn setup_with(releases: &str) -> Setup {
 
 /// `setup_with`, changing the parsed config before Berth starts.
 pub async fn setup_edited(releases: &str, edit: impl FnOnce(&mut berth::config::Config)) -> Setup {
+    setup_prepared(releases, edit, |_| {}).await
+}
+
+/// `setup_edited`, and `prepare` changes the cluster before Berth starts.
+pub async fn setup_prepared(
+    releases: &str,
+    edit: impl FnOnce(&mut berth::config::Config),
+    prepare: impl FnOnce(&DemoCluster),
+) -> Setup {
     let upstream = common::Upstream::new();
     upstream.commit("Ann", common::T0, "environments", FILES);
     let cluster = DemoCluster::start(0, TOKEN, Options::default())
@@ -71,6 +80,7 @@ pub async fn setup_edited(releases: &str, edit: impl FnOnce(&mut berth::config::
             application(&format!("app-a-{env}"), "old-0000000"),
         );
     }
+    prepare(&cluster);
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     cluster
@@ -79,7 +89,7 @@ pub async fn setup_edited(releases: &str, edit: impl FnOnce(&mut berth::config::
     let secret = dir.path().join("webhook-secret");
     std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
     let extra = format!(
-        "[auth]\nci = [\"ci\"]\n\n[releases]\ngithub_webhook_secret_file = {:?}\nmax_webhook_bytes = 65536\ndeploy_timeout_secs = 30\n{releases}\n\n[[clusters]]\nname = \"nonprod\"\nkubeconfig = {:?}\nnamespaces = [\"apps\"]\n",
+        "[auth]\nci = [\"ci\"]\n\n[releases]\ngithub_webhook_secret_file = {:?}\nmax_webhook_bytes = 65536\ndeploy_timeout_secs = 30\nbuild_workflows = [\".github/workflows/build.yml\"]\n{releases}\n\n[[clusters]]\nname = \"nonprod\"\nkubeconfig = {:?}\nnamespaces = [\"apps\"]\n",
         secret.display().to_string(),
         kubeconfig.display().to_string()
     );
@@ -156,6 +166,19 @@ impl Setup {
         until(what, || async { self.stage_of(sha).await == stage }).await;
     }
 
+    /// CI reports `build` through `POST /api/v1/builds`.
+    pub async fn report_build(&self, build: &Value) -> (u16, Value) {
+        let ci = self.server.token("ci").await;
+        self.server
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/builds",
+                Some(&ci),
+                Some(build.clone()),
+            )
+            .await
+    }
+
     pub async fn builds_of(&self, branch: &str) -> Option<String> {
         self.server
             .state
@@ -183,9 +206,17 @@ pub fn run(branch: &str, sha: &str, conclusion: &str) -> Value {
     json!({
         "action": "completed",
         "repository": { "full_name": "acme/app-a" },
-        "workflow_run": { "name": "build", "head_branch": branch, "head_sha": sha,
+        "workflow_run": { "name": "build", "path": ".github/workflows/build.yml", "event": "push",
+                          "head_repository": { "full_name": "acme/app-a" },
+                          "head_branch": branch, "head_sha": sha,
                           "conclusion": conclusion, "updated_at": "2026-12-01T10:00:00Z" }
     })
+}
+
+/// A green build of `sha` on main, tagged `main-<sha7>`.
+pub fn green_main(sha: &str) -> Value {
+    json!({ "service": "app-a", "branch": "main", "sha": sha,
+            "image_tag": format!("main-{}", &sha[..7]), "result": "success" })
 }
 
 pub fn push(commits: &[&str]) -> Value {

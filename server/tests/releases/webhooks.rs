@@ -50,6 +50,36 @@ async fn webhooks_are_verified_and_refusals_write_nothing() {
         "a refusal wrote a build"
     );
     assert_eq!(s.tag_of("app-a-stg-1"), "old-0000000");
+    // A green lint run is no build: its tag was never pushed.
+    let mut lint = run("feature/x", F1, "success");
+    lint["workflow_run"]["name"] = json!("lint");
+    lint["workflow_run"]["path"] = json!(".github/workflows/lint.yml");
+    let (status, answer) = s.signed("workflow_run", "d-5", &lint).await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (202, Some("ignored: not a build workflow"))
+    );
+    assert_eq!(s.builds_of("feature/x").await, None);
+    // What was ignored keeps no claim: redelivered (once the workflow is
+    // named, say) it is looked at again, not "already handled".
+    let (status, answer) = s.signed("workflow_run", "d-5", &lint).await;
+    assert_eq!(status, 202, "{answer}");
+    // A forged push adds nothing to the prod pipeline either.
+    let pushed = push(&[C1]).to_string();
+    let (status, _) = s
+        .deliver(
+            "push",
+            "d-4",
+            pushed.as_bytes(),
+            Some(sign(b"another secret", pushed.as_bytes())),
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        s.stage_of(C1).await,
+        "",
+        "a forged push reached the pipeline"
+    );
 
     let (status, answer) = s
         .deliver("workflow_run", "d-9", body.as_bytes(), Some(good.clone()))
@@ -67,16 +97,32 @@ async fn webhooks_are_verified_and_refusals_write_nothing() {
         (status, answer["message"].as_str()),
         (200, Some("already handled this delivery"))
     );
+    // The same delivery twice at the same moment (a redelivery racing
+    // the original) pushes one commit once.
+    let pushed = push(&[C1]);
+    let (first, second) = tokio::join!(
+        s.signed("push", "d-11", &pushed),
+        s.signed("push", "d-11", &pushed)
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 200]);
+    let messages = [&first.1["message"], &second.1["message"]];
+    assert!(
+        messages.contains(&&json!("already handled this delivery")),
+        "{messages:?}"
+    );
+    assert_eq!(s.stage_of(C1).await, "pushed");
     let (status, _) = s
         .signed("issues", "d-10", &json!({ "action": "opened" }))
         .await;
     assert_eq!(status, 202);
 
     let counters = s.server.json("/api/v1/hooks/github").await;
-    assert_eq!(counters["accepted"], 1);
-    assert_eq!(counters["duplicate"], 1);
-    assert_eq!(counters["ignored"], 1);
-    assert_eq!(counters["refused"]["bad_signature"], 2);
+    assert_eq!(counters["accepted"], 2);
+    assert_eq!(counters["duplicate"], 2);
+    assert_eq!(counters["ignored"], 3);
+    assert_eq!(counters["refused"]["bad_signature"], 3);
     assert_eq!(counters["refused"]["missing_signature"], 1);
     assert_eq!(counters["refused"]["malformed_body"], 1);
     assert_eq!(counters["refused"]["too_large"], 1);
@@ -127,6 +173,18 @@ async fn build_reports_need_the_ci_role_and_valid_fields() {
         )
         .await;
     assert_eq!(status, 403);
+    // A tag names one commit: another commit under the same tag is refused.
+    let (status, answer) = post(Some(ci.clone()), build.clone()).await;
+    assert_eq!(status, 201, "{answer}");
+    let mut other = build;
+    other["sha"] = json!(C2);
+    let (status, answer) = post(Some(ci), other).await;
+    assert_eq!(status, 409, "{answer}");
+    let message = answer["error"].as_str().unwrap();
+    assert!(
+        message.contains("already names commit c1c1c1c"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

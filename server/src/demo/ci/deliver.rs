@@ -41,11 +41,16 @@ impl Deliverer {
 
     /// Sends one event; gives up (and logs) after a few attempts.
     pub async fn send(&self, event: &str, body: Value) {
-        let body = body.to_string();
         let n = self.sent.fetch_add(1, Ordering::Relaxed);
         let delivery = format!("demo-{}-{n}", self.started);
+        self.send_as(&delivery, event, body).await;
+    }
+
+    /// Sends one event under a delivery id of the caller's.
+    pub async fn send_as(&self, delivery: &str, event: &str, body: Value) {
+        let body = body.to_string();
         for attempt in 1..=ATTEMPTS {
-            match self.post(event, &delivery, &body).await {
+            match self.post(event, delivery, &body).await {
                 Ok(status) if status < 500 => {
                     tracing::debug!(event, %delivery, status, "demo CI delivered");
                     return;

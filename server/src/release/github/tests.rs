@@ -73,7 +73,9 @@ fn a_completed_run_is_a_build_and_others_are_ignored() {
         serde_json::json!({
             "action": action,
             "repository": { "full_name": "photos/app-a" },
-            "workflow_run": { "name": "build", "head_branch": "feature/x", "head_sha": SHA_A,
+            "workflow_run": { "name": "build", "path": ".github/workflows/build.yml",
+                              "event": "push", "head_repository": { "full_name": "photos/app-a" },
+                              "head_branch": "feature/x", "head_sha": SHA_A,
                               "conclusion": conclusion, "updated_at": "2026-12-01T10:00:00Z" }
         })
         .to_string()
@@ -85,6 +87,7 @@ fn a_completed_run_is_a_build_and_others_are_ignored() {
     };
     assert!(build.success);
     assert_eq!(build.branch, "feature/x");
+    assert_eq!(build.workflow_path, ".github/workflows/build.yml");
     let Event::Run(red) =
         parse("workflow_run", run("completed", Some("failure")).as_bytes()).unwrap()
     else {
@@ -103,6 +106,51 @@ fn a_completed_run_is_a_build_and_others_are_ignored() {
         Ok(Event::Ignored(_))
     ));
     assert!(matches!(parse("issues", b"{}"), Ok(Event::Ignored(_))));
+}
+
+#[test]
+fn runs_of_pull_requests_and_forks_are_no_builds() {
+    let green = |event: &str, head: &str| {
+        let body = serde_json::json!({
+            "action": "completed",
+            "repository": { "full_name": "photos/app-a" },
+            "workflow_run": { "name": "build", "event": event,
+                              "head_repository": { "full_name": head },
+                              "head_branch": "main", "head_sha": SHA_A,
+                              "conclusion": "success", "updated_at": "2026-12-01T10:00:00Z" }
+        });
+        parse("workflow_run", body.to_string().as_bytes()).unwrap()
+    };
+    assert!(matches!(green("push", "photos/app-a"), Event::Run(_)));
+    assert!(matches!(
+        green("workflow_dispatch", "photos/app-a"),
+        Event::Run(_)
+    ));
+    // A fork's `main`, built for its pull request, is not the repository's.
+    assert_eq!(
+        green("pull_request", "mallory/app-a"),
+        Event::Ignored("a workflow run of another repository's branch".into())
+    );
+    assert_eq!(
+        green("pull_request", "photos/app-a"),
+        Event::Ignored("a workflow run started by pull_request".into())
+    );
+}
+
+#[test]
+fn commit_text_is_kept_as_one_visible_line() {
+    let body = serde_json::json!({
+        "ref": "refs/heads/main", "after": SHA_A,
+        "repository": { "full_name": "photos/app-a" },
+        "commits": [{ "id": SHA_A, "message": "Fix\u{202e}gnp.exe\tnow\nbody",
+                      "timestamp": "2026-12-01T10:00:00Z",
+                      "author": { "name": "Ann\u{200b}\u{7}" } }]
+    });
+    let Ok(Event::Push(push)) = parse("push", body.to_string().as_bytes()) else {
+        panic!("not a push");
+    };
+    assert_eq!(push.commits[0].message, "Fix gnp.exe now");
+    assert_eq!(push.commits[0].author, "Ann  ");
 }
 
 #[test]

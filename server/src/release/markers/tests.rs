@@ -56,3 +56,15 @@ fn messages_name_the_host_and_never_the_secret_path() {
     );
     assert_eq!(host_of("http://127.0.0.1:9/x"), "127.0.0.1:9");
 }
+
+#[test]
+fn a_new_relic_answer_with_errors_is_a_failure() {
+    let refused = br#"{"data":{"changeTrackingCreateDeployment":null},"errors":[{"message":"Entity not found"}]}"#;
+    assert_eq!(
+        nerdgraph_errors(refused).as_deref(),
+        Some("New Relic refused the change: Entity not found")
+    );
+    let created = br#"{"data":{"changeTrackingCreateDeployment":{"deploymentId":"d1"}}}"#;
+    assert_eq!(nerdgraph_errors(created), None);
+    assert_eq!(nerdgraph_errors(br#"{"errors":[]}"#), None);
+}

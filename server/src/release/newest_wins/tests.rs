@@ -80,6 +80,9 @@ fn late_outcomes_change_only_deploys_still_running() {
     assert_eq!(after_deploy(Stage::Deploying, false), Stage::DeployFailed);
     assert_eq!(after_deploy(Stage::Superseded, true), Stage::Superseded);
     assert_eq!(after_build(Stage::Superseded, true), Stage::Superseded);
+    // Its build failing is news: main was red at that commit.
+    assert_eq!(after_build(Stage::Superseded, false), Stage::Failed);
+    assert_eq!(after_build(Stage::Deployed, false), Stage::Deployed);
 }
 
 #[test]
@@ -95,16 +98,31 @@ struct Pipeline {
     entries: Vec<Entry<u64>>,
     /// Positions of deploys in the order they started.
     started: Vec<u64>,
+    /// A build of the next commit that finished before its push arrived:
+    /// the engine keeps it and decides when the push comes.
+    early: Option<bool>,
 }
 
 impl Pipeline {
-    fn push(&mut self) {
+    fn new() -> Pipeline {
+        Pipeline {
+            entries: Vec::new(),
+            started: Vec::new(),
+            early: None,
+        }
+    }
+
+    fn push(&mut self, builds: &mut Vec<(u64, bool)>) {
         let position = self.entries.len() as u64 + 1;
         self.entries.push(Entry {
             key: position,
             position,
             stage: Stage::Building,
         });
+        if let Some(green) = self.early.take() {
+            builds.push((position, green));
+            self.build(position, green);
+        }
     }
 
     fn build(&mut self, position: u64, green: bool) {
@@ -140,14 +158,34 @@ enum Step {
     Outcome {
         healthy: bool,
     },
+    /// A build of any pushed commit finishes again: a re-run (red, then
+    /// green), or the same delivery sent twice.
+    Rerun {
+        pick: usize,
+        green: bool,
+    },
+    /// The build of the next commit finishes before its push arrives.
+    Early {
+        green: bool,
+    },
+    /// A deploy that was started at some point reports late (it may have
+    /// been superseded since).
+    LateOutcome {
+        pick: usize,
+        healthy: bool,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        Just(Step::Push),
-        (any::<usize>(), prop::bool::weighted(0.7))
+        3 => Just(Step::Push),
+        3 => (any::<usize>(), prop::bool::weighted(0.7))
             .prop_map(|(pick, green)| Step::Build { pick, green }),
-        prop::bool::weighted(0.8).prop_map(|healthy| Step::Outcome { healthy }),
+        2 => prop::bool::weighted(0.8).prop_map(|healthy| Step::Outcome { healthy }),
+        1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, green)| Step::Rerun { pick, green }),
+        1 => prop::bool::weighted(0.7).prop_map(|green| Step::Early { green }),
+        1 => (any::<usize>(), any::<bool>())
+            .prop_map(|(pick, healthy)| Step::LateOutcome { pick, healthy }),
     ]
 }
 
@@ -162,7 +200,7 @@ fn building(pipeline: &Pipeline) -> Vec<u64> {
 
 fn run(pipeline: &mut Pipeline, step: &Step, builds: &mut Vec<(u64, bool)>) {
     match *step {
-        Step::Push => pipeline.push(),
+        Step::Push => pipeline.push(builds),
         Step::Build { pick, green } => {
             let pending = building(pipeline);
             if !pending.is_empty() {
@@ -182,22 +220,38 @@ fn run(pipeline: &mut Pipeline, step: &Step, builds: &mut Vec<(u64, bool)>) {
                 pipeline.outcome(position, healthy);
             }
         }
+        Step::Rerun { pick, green } => {
+            if !pipeline.entries.is_empty() {
+                let position = (pick % pipeline.entries.len()) as u64 + 1;
+                builds.push((position, green));
+                pipeline.build(position, green);
+            }
+        }
+        Step::Early { green } => pipeline.early = Some(green),
+        Step::LateOutcome { pick, healthy } => {
+            if !pipeline.started.is_empty() {
+                let position = pipeline.started[pick % pipeline.started.len()];
+                pipeline.outcome(position, healthy);
+            }
+        }
     }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
-    /// Over any interleaving of pushes, build results and deploy outcomes:
-    /// deploys start in first-parent order, at most one runs at a time, a
-    /// red commit is never deployed, and once every build has finished the
-    /// newest green commit has been deployed (or its deploy was started).
+    /// Over any interleaving of pushes, build results (re-runs, repeated
+    /// deliveries and builds that arrive before their push among them)
+    /// and deploy outcomes (late ones of superseded deploys too): deploys
+    /// start in first-parent order, at most one runs at a time, no commit
+    /// deploys without a green build, and once every build has finished
+    /// the newest green commit has been deployed (or its deploy started).
     #[test]
     fn newest_wins_over_any_interleaving(
-        steps in prop::collection::vec(step(), 0..60),
+        steps in prop::collection::vec(step(), 0..80),
         finish_green in prop::collection::vec(prop::bool::weighted(0.7), 60),
     ) {
-        let mut pipeline = Pipeline { entries: Vec::new(), started: Vec::new() };
+        let mut pipeline = Pipeline::new();
         let mut builds = Vec::new();
         for step in &steps {
             run(&mut pipeline, step, &mut builds);

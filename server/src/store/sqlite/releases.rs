@@ -1,7 +1,7 @@
 //! `ReleaseStore` for `SqliteStore`.
 
 use app::model::{
-    Build, BuildResult, MarkerProblem, PipelineCommit, Release, ReleaseOutcome, Stage,
+    Build, BuildResult, BuildRun, MarkerProblem, PipelineCommit, Release, ReleaseOutcome, Stage,
 };
 use sqlx::{sqlite::SqliteRow, Row};
 
@@ -9,6 +9,9 @@ use super::SqliteStore;
 use crate::store::{
     BuildStored, Marker, NewMarker, NewRelease, ReleaseStore, StoreError, StoreResult,
 };
+
+/// How long what CI said of a build run is kept.
+const RUNS_KEPT_SECS: i64 = 90 * 86_400;
 
 /// How long a handled webhook delivery is remembered.
 const DELIVERIES_KEPT_SECS: i64 = 7 * 86_400;
@@ -144,13 +147,24 @@ impl ReleaseStore for SqliteStore {
         Ok(row.is_some())
     }
 
-    async fn record_delivery(&self, delivery: &str, event: &str, at: i64) -> StoreResult<bool> {
+    async fn claim_delivery(
+        &self,
+        delivery: &str,
+        event: &str,
+        at: i64,
+        stale_after: i64,
+    ) -> StoreResult<bool> {
+        // One statement: two processes claiming at once cannot both win.
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO webhook_deliveries (delivery, event, received_at) VALUES (?, ?, ?)",
+            "INSERT INTO webhook_deliveries (delivery, event, received_at, handled)
+             VALUES (?1, ?2, ?3, 0)
+             ON CONFLICT (delivery) DO UPDATE SET received_at = excluded.received_at
+             WHERE handled = 0 AND received_at < ?4",
         )
         .bind(delivery)
         .bind(event)
         .bind(at)
+        .bind(at - stale_after)
         .execute(self.pool())
         .await?;
         // GitHub redelivers within days; older ids need not be kept, so
@@ -160,6 +174,91 @@ impl ReleaseStore for SqliteStore {
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_run(&self, service: &str, run: &BuildRun, at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO build_runs (service, sha, url, started_at, finished_at, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (service, sha) DO UPDATE SET
+                 url = COALESCE(excluded.url, url),
+                 started_at = COALESCE(excluded.started_at, started_at),
+                 -- A run that starts (again: a re-run) has not finished.
+                 finished_at = CASE
+                     WHEN excluded.started_at IS NOT NULL AND excluded.finished_at IS NULL THEN NULL
+                     ELSE COALESCE(excluded.finished_at, finished_at) END,
+                 recorded_at = excluded.recorded_at",
+        )
+        .bind(service)
+        .bind(&run.sha)
+        .bind(&run.url)
+        .bind(run.started_at)
+        .bind(run.finished_at)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        sqlx::query("DELETE FROM build_runs WHERE recorded_at < ?")
+            .bind(at - RUNS_KEPT_SECS)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn runs_of(&self, service: &str, shas: &[String]) -> StoreResult<Vec<BuildRun>> {
+        if shas.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; shas.len()].join(", ");
+        let sql = format!(
+            "SELECT sha, url, started_at, finished_at FROM build_runs WHERE service = ? AND sha IN ({marks})"
+        );
+        let mut query = sqlx::query(&sql).bind(service);
+        for sha in shas {
+            query = query.bind(sha);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        Ok(rows
+            .iter()
+            .map(|r| BuildRun {
+                sha: r.get("sha"),
+                url: r.get("url"),
+                started_at: r.get("started_at"),
+                finished_at: r.get("finished_at"),
+            })
+            .collect())
+    }
+
+    async fn tag_taken(
+        &self,
+        service: &str,
+        image_tag: &str,
+        sha: &str,
+    ) -> StoreResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT sha FROM builds WHERE service = ? AND image_tag = ? AND sha != ? LIMIT 1",
+        )
+        .bind(service)
+        .bind(image_tag)
+        .bind(sha)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.get("sha")))
+    }
+
+    async fn delivery_handled(&self, delivery: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE webhook_deliveries SET handled = 1 WHERE delivery = ?")
+            .bind(delivery)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn forget_delivery(&self, delivery: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM webhook_deliveries WHERE delivery = ?")
+            .bind(delivery)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     async fn add_pipeline_commits(&self, commits: &[PipelineCommit]) -> StoreResult<()> {
@@ -296,8 +395,8 @@ impl ReleaseStore for SqliteStore {
         )
     }
 
-    async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<()> {
-        sqlx::query(
+    async fn finish_release(&self, id: i64, outcome: ReleaseOutcome, at: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
             "UPDATE releases SET outcome = ?, finished_at = ? WHERE id = ? AND outcome = 'deploying'",
         )
         .bind(outcome.as_str())
@@ -305,7 +404,7 @@ impl ReleaseStore for SqliteStore {
         .bind(id)
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn latest_release(
@@ -507,12 +606,13 @@ impl ReleaseStore for SqliteStore {
         Ok(())
     }
 
-    async fn marker_problems(&self, limit: u32) -> StoreResult<Vec<MarkerProblem>> {
+    async fn marker_problems(&self, since: i64, limit: u32) -> StoreResult<Vec<MarkerProblem>> {
         let rows = sqlx::query(
             "SELECT sink, service, image_tag, attempts, last_error, state, next_at, created_at
-             FROM deploy_markers WHERE state != 'sent' AND attempts > 0
+             FROM deploy_markers WHERE state != 'sent' AND attempts > 0 AND created_at >= ?
              ORDER BY id DESC LIMIT ?",
         )
+        .bind(since)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

@@ -269,15 +269,22 @@ impl Reader {
                 "log",
                 "--reverse",
                 "--first-parent",
-                "--format=%H %ct",
+                "--format=%H %ct %s",
                 &rev,
             ])
             .await
             .unwrap_or_default();
-        out.lines()
-            .filter_map(|line| {
-                let (sha, at) = line.split_once(' ')?;
-                Some((sha.to_string(), at.parse().ok()?))
+        let lines: Vec<&str> = out.lines().collect();
+        lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let mut fields = line.splitn(3, ' ');
+                let (sha, at) = (fields.next()?, fields.next()?.parse().ok()?);
+                // A commit whose build failed was never deployed; the head
+                // is what runs now whatever it says.
+                let failed = super::super::super::ci::failed_build(fields.next().unwrap_or(""));
+                (!failed || i + 1 == lines.len()).then(|| (sha.to_string(), at))
             })
             .collect()
     }

@@ -73,6 +73,7 @@ async fn connect_applies_every_migration_and_reopening_keeps_the_data() {
             "audit_log",
             "automation_pauses",
             "bookings",
+            "build_runs",
             "builds",
             "claims",
             "commits",

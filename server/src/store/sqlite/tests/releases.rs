@@ -1,6 +1,6 @@
 //! Builds, the pipeline and releases: what the release engine relies on.
 
-use app::model::{Build, BuildResult, PipelineCommit, ReleaseOutcome, Stage};
+use app::model::{Build, BuildResult, BuildRun, PipelineCommit, ReleaseOutcome, Stage};
 
 use super::fresh;
 use crate::store::{BuildStored, NewRelease, ReleaseStore};
@@ -77,14 +77,94 @@ async fn a_build_is_stored_once_and_a_later_rerun_changes_its_result() {
 }
 
 #[tokio::test]
+async fn a_tag_names_the_commit_it_was_first_reported_for() {
+    let db = fresh().await;
+    let green = build("abcdef1aaa", "main-abcdef1", BuildResult::Success, NOW);
+    db.record_build(&green, NOW).await.unwrap();
+    assert_eq!(
+        db.tag_taken("app-a", "main-abcdef1", "abcdef1bbb")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("abcdef1aaa")
+    );
+    assert_eq!(
+        db.tag_taken("app-a", "main-abcdef1", "abcdef1aaa")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        db.tag_taken("app-b", "main-abcdef1", "abcdef1bbb")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_build_run_keeps_what_ci_said_before() {
+    let db = fresh().await;
+    let started = BuildRun {
+        sha: "c1".into(),
+        url: Some("https://ci.example/runs/1".into()),
+        started_at: Some(NOW),
+        finished_at: None,
+    };
+    db.record_run("app-a", &started, NOW).await.unwrap();
+    // The completed event may carry no link; the one known stays.
+    let finished = BuildRun {
+        sha: "c1".into(),
+        url: None,
+        started_at: None,
+        finished_at: Some(NOW + 240),
+    };
+    db.record_run("app-a", &finished, NOW + 240).await.unwrap();
+    let runs = db
+        .runs_of("app-a", &["c1".into(), "c2".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        runs,
+        [BuildRun {
+            finished_at: Some(NOW + 240),
+            ..started
+        }]
+    );
+    assert!(db
+        .runs_of("app-b", &["c1".into()])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
 async fn a_delivery_is_recorded_once() {
     let db = fresh().await;
     assert!(!db.delivery_seen("d1").await.unwrap());
-    assert!(db.record_delivery("d1", "push", NOW).await.unwrap());
-    assert!(!db.record_delivery("d1", "push", NOW).await.unwrap());
+    assert!(db.claim_delivery("d1", "push", NOW, 600).await.unwrap());
+    assert!(!db.claim_delivery("d1", "push", NOW, 600).await.unwrap());
     assert!(db.delivery_seen("d1").await.unwrap());
+    // Given up, it may come again.
+    db.forget_delivery("d1").await.unwrap();
+    assert!(db.claim_delivery("d1", "push", NOW, 600).await.unwrap());
+    // A claim left by a process that died is taken over after a while…
+    assert!(!db
+        .claim_delivery("d1", "push", NOW + 599, 600)
+        .await
+        .unwrap());
+    assert!(db
+        .claim_delivery("d1", "push", NOW + 601, 600)
+        .await
+        .unwrap());
+    // …but a handled one never is.
+    db.delivery_handled("d1").await.unwrap();
+    assert!(!db
+        .claim_delivery("d1", "push", NOW + 5000, 600)
+        .await
+        .unwrap());
     // A week later it is forgotten, as GitHub no longer redelivers it.
-    db.record_delivery("d2", "push", NOW + 8 * 86_400)
+    db.claim_delivery("d2", "push", NOW + 8 * 86_400, 600)
         .await
         .unwrap();
     assert!(!db.delivery_seen("d1").await.unwrap());
@@ -155,13 +235,15 @@ async fn a_release_ends_once_and_only_a_deployed_one_has_a_lead_time() {
     };
     let id = db.start_release(&release).await.unwrap();
     assert_eq!(db.open_releases().await.unwrap().len(), 1);
-    db.finish_release(id, ReleaseOutcome::Deployed, NOW + 60)
+    assert!(db
+        .finish_release(id, ReleaseOutcome::Deployed, NOW + 60)
         .await
-        .unwrap();
-    // A late second verdict does not overwrite the first.
-    db.finish_release(id, ReleaseOutcome::Failed, NOW + 90)
+        .unwrap());
+    // A late second verdict does not overwrite the first, and says so.
+    assert!(!db
+        .finish_release(id, ReleaseOutcome::Failed, NOW + 90)
         .await
-        .unwrap();
+        .unwrap());
     assert!(db.open_releases().await.unwrap().is_empty());
     let done = db.latest_release("app-a", "prod").await.unwrap().unwrap();
     assert_eq!(done.outcome, ReleaseOutcome::Deployed);
