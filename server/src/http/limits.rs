@@ -1,7 +1,7 @@
 //! The request body limit for every route: bigger bodies get 413 before
 //! any handler, JSON route or server function, acts on them.
 
-use std::pin::Pin;
+use std::{pin::Pin, sync::Arc};
 
 use axum::{
     body::{Body, Bytes, HttpBody},
@@ -10,6 +10,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Refuses bodies over `max` bytes with 413. A declared `Content-Length`
 /// is judged before anything is read. A body without one (chunked) is read
@@ -55,19 +56,64 @@ pub async fn limit_bodies(State(max): State<usize>, request: Request, next: Next
 
 /// The whole body, or `None` once it passes `max` bytes (the rest is left
 /// unread).
-pub async fn read_at_most(mut body: Body, max: usize) -> Result<Option<Bytes>, axum::Error> {
+pub async fn read_at_most(body: Body, max: usize) -> Result<Option<Bytes>, axum::Error> {
+    Ok(match read(body, max, None).await? {
+        Budgeted::Whole(body) => Some(body),
+        Budgeted::TooLarge | Budgeted::OverBudget => None,
+    })
+}
+
+/// How reading a body within a shared budget ended.
+#[derive(Debug, PartialEq)]
+pub enum Budgeted {
+    Whole(Bytes),
+    TooLarge,
+    /// The bodies being read at once already hold the whole budget.
+    OverBudget,
+}
+
+/// The whole body within `max` bytes, each byte read counted against
+/// `budget` until this returns: the bodies being read at once fit in the
+/// budget together, whatever their senders declare and however slowly
+/// they send.
+pub async fn read_within(
+    body: Body,
+    max: usize,
+    budget: &Arc<Semaphore>,
+) -> Result<Budgeted, axum::Error> {
+    read(body, max, Some(budget)).await
+}
+
+async fn read(
+    mut body: Body,
+    max: usize,
+    budget: Option<&Arc<Semaphore>>,
+) -> Result<Budgeted, axum::Error> {
     let mut buffer = Vec::new();
+    let mut held: Option<OwnedSemaphorePermit> = None;
     while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         // Trailers carry no body bytes; requests Berth takes have none.
         let Ok(data) = frame?.into_data() else {
             continue;
         };
         if buffer.len() + data.len() > max {
-            return Ok(None);
+            return Ok(Budgeted::TooLarge);
+        }
+        if let Some(budget) = budget {
+            let Some(share) = u32::try_from(data.len())
+                .ok()
+                .and_then(|bytes| Arc::clone(budget).try_acquire_many_owned(bytes).ok())
+            else {
+                return Ok(Budgeted::OverBudget);
+            };
+            match held.as_mut() {
+                Some(held) => held.merge(share),
+                None => held = Some(share),
+            }
         }
         buffer.extend_from_slice(&data);
     }
-    Ok(Some(Bytes::from(buffer)))
+    Ok(Budgeted::Whole(Bytes::from(buffer)))
 }
 
 fn too_large(max: usize) -> Response {
@@ -98,6 +144,33 @@ mod tests {
         assert_eq!(
             read_at_most(Body::empty(), 0).await.unwrap().as_deref(),
             Some(&b""[..])
+        );
+    }
+
+    #[tokio::test]
+    async fn bodies_read_at_once_share_one_budget() {
+        let budget = Arc::new(Semaphore::new(10));
+        let elsewhere = Arc::clone(&budget).try_acquire_many_owned(5).unwrap();
+        assert_eq!(
+            read_within(Body::from("12345678"), 100, &budget)
+                .await
+                .unwrap(),
+            Budgeted::OverBudget
+        );
+        drop(elsewhere);
+        assert_eq!(
+            read_within(Body::from("12345678"), 100, &budget)
+                .await
+                .unwrap(),
+            Budgeted::Whole(Bytes::from_static(b"12345678"))
+        );
+        // A body read gives its share back.
+        assert_eq!(budget.available_permits(), 10);
+        assert_eq!(
+            read_within(Body::from("12345678"), 7, &budget)
+                .await
+                .unwrap(),
+            Budgeted::TooLarge
         );
     }
 }

@@ -6,11 +6,6 @@
 //! its request was read cannot cut a build off between its row and its
 //! audit row, or stop the release it starts.
 
-use std::sync::{
-    atomic::{AtomicBool, Ordering},
-    Arc,
-};
-
 use axum::{
     body::Body,
     extract::{Path, Query, State},
@@ -28,9 +23,12 @@ use app::{
     ports::ReleaseViews,
 };
 
-use super::{api::ApiError, limits::read_at_most};
+use super::{
+    api::ApiError,
+    limits::{read_within, Budgeted},
+};
 use crate::{
-    release::{BuildReport, HookRequest},
+    release::{Answer, BuildReport, HookRequest},
     state::AppState,
 };
 
@@ -38,8 +36,9 @@ use crate::{
 /// seconds).
 const ANSWER_HOOKS_WITHIN: std::time::Duration = std::time::Duration::from_secs(8);
 
-/// How long a webhook's body may take to arrive.
-const READ_HOOK_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+/// How long a webhook's body may take to arrive: GitHub sends it at once,
+/// and gives up on the answer after ten seconds anyway.
+const READ_HOOK_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Under `/hooks`: outside the API's body limit, with its own.
 pub fn hook_routes() -> Router<AppState> {
@@ -80,17 +79,14 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
         return too_large();
     }
     // Bodies are read before the signature can be checked, so strangers
-    // may send them: a few at a time, each within a deadline.
-    let Ok(_reading) = state.releases.hook_bodies.try_acquire() else {
-        state.releases.counters.count("busy");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            Json(json!({ "error": "too many deliveries are being read; try again" })),
-        )
-            .into_response();
-    };
-    let read = tokio::time::timeout(READ_HOOK_WITHIN, read_at_most(body, max)).await;
+    // may send them: each within a deadline, and all of them together
+    // within a budget of bytes. A budget rather than a number of readers:
+    // a few idle connections must not keep GitHub's deliveries out.
+    let read = tokio::time::timeout(
+        READ_HOOK_WITHIN,
+        read_within(body, max, &state.releases.hook_bodies),
+    )
+    .await;
     let body = match read {
         Err(_) => {
             state.releases.counters.count("malformed_body");
@@ -106,8 +102,17 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
         Ok(read) => read,
     };
     let body = match body {
-        Ok(Some(body)) => body,
-        Ok(None) => return too_large(),
+        Ok(Budgeted::Whole(body)) => body,
+        Ok(Budgeted::TooLarge) => return too_large(),
+        Ok(Budgeted::OverBudget) => {
+            state.releases.counters.count("busy");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                Json(json!({ "error": "too many deliveries are being read; try again" })),
+            )
+                .into_response();
+        }
         Err(err) => {
             state.releases.counters.count("malformed_body");
             if log_refusal(&state) {
@@ -120,11 +125,10 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
                 .into_response();
         }
     };
-    drop(_reading);
     let text = |name: &str| header_text(&parts.headers, name);
-    let answered = Arc::new(AtomicBool::new(false));
+    let answer = Answer::default();
     let request = HookRequest {
-        answered: Arc::clone(&answered),
+        answer: answer.clone(),
         event: text("x-github-event"),
         delivery: text("x-github-delivery"),
         signature: text("x-hub-signature-256"),
@@ -134,26 +138,27 @@ async fn github(State(state): State<AppState>, parts: Parts, body: Body) -> Resp
             .client_address(&parts.headers, &parts.extensions),
     };
     let releases = state.releases.clone();
-    let handling = tokio::spawn(async move { releases.github_hook(request).await });
-    let outcome = match tokio::time::timeout(ANSWER_HOOKS_WITHIN, handling).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(_)) => {
-            return ApiError(BerthError::Unavailable(
-                "the delivery could not be handled".into(),
-            ))
-            .into_response()
-        }
+    let mut handling = tokio::spawn(async move { releases.github_hook(request).await });
+    let joined = match tokio::time::timeout(ANSWER_HOOKS_WITHIN, &mut handling).await {
+        Ok(joined) => joined,
         // GitHub gives up on a delivery after ten seconds and shows it as
         // failed; the task goes on (a push that reads a large source
         // repository), so the answer is that it was taken.
-        Err(_) => {
-            answered.store(true, Ordering::Relaxed);
+        Err(_) if answer.accept() => {
             return (
                 StatusCode::ACCEPTED,
                 Json(json!({ "message": "accepted; still being handled" })),
             )
                 .into_response();
         }
+        // The handling has its outcome and is only settling its claim.
+        Err(_) => handling.await,
+    };
+    let Ok(outcome) = joined else {
+        return ApiError(BerthError::Unavailable(
+            "the delivery could not be handled".into(),
+        ))
+        .into_response();
     };
     let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let key = if status.is_client_error() || status.is_server_error() {

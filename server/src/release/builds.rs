@@ -131,10 +131,13 @@ impl BuildReport {
             Ok(_) => problems.push("`finished_at` is in the future".into()),
             Err(why) => problems.push(format!("`finished_at`: {why}")),
         }
-        match (self.started_at.as_ref().map(When::seconds), &finished_at) {
-            (Some(Err(why)), _) => problems.push(format!("`started_at`: {why}")),
-            (Some(Ok(start)), Ok(end)) if start < 0 || start > *end => {
-                problems.push("`started_at` must be a time before `finished_at`".into())
+        // A start after the finish is a CI clock ahead of Berth's (the
+        // finish is clamped to now): the run's start is only shown, so it is
+        // clamped too rather than costing the build.
+        match self.started_at.as_ref().map(When::seconds) {
+            Some(Err(why)) => problems.push(format!("`started_at`: {why}")),
+            Some(Ok(start)) if start < 0 => {
+                problems.push("`started_at` must be a time after 1970".into())
             }
             _ => {}
         }
@@ -159,6 +162,27 @@ impl BuildReport {
 }
 
 impl Releases {
+    /// Two commits under one tag (seven hex digits do collide): the second
+    /// image would overwrite the first in the registry, and setting the tag
+    /// again would change nothing in the cluster.
+    async fn tag_refused(&self, build: &Build, other: &str, via: &str) -> BerthError {
+        let why = format!(
+            "the image tag {} of {} already names commit {}; use a tag that names one commit (a longer sha)",
+            build.image_tag,
+            build.service,
+            short(other)
+        );
+        let row = Audited {
+            actor: &build.reported_by,
+            via,
+            action: AuditAction::ReportBuild,
+            target: format!("build/{}@{}", build.service, short(&build.sha)),
+            detail: build.image_tag.clone(),
+        };
+        self.audit(row, AuditOutcome::Refused, &why).await;
+        BerthError::Conflict(why)
+    }
+
     /// Stores a checked build and, when it is new news and green, starts
     /// its releases. `via` says how it came: `token` or `github`.
     pub async fn report_build(
@@ -168,40 +192,16 @@ impl Releases {
         via: &str,
     ) -> Result<Reported, BerthError> {
         let received = std::time::Instant::now();
-        let taken = self
-            .store
-            .tag_taken(&build.service, &build.image_tag, &build.sha)
-            .await
-            .map_err(|e| BerthError::Unavailable(e.to_string()))?;
-        if let Some(other) = taken {
-            // Two commits under one tag (seven hex digits do collide): the
-            // second image would overwrite the first in the registry, and
-            // setting the tag again would change nothing in the cluster.
-            let why = format!(
-                "the image tag {} of {} already names commit {}; use a tag that names one commit (a longer sha)",
-                build.image_tag,
-                build.service,
-                short(&other)
-            );
-            let row = Audited {
-                actor: &build.reported_by,
-                via,
-                action: AuditAction::ReportBuild,
-                target: format!("build/{}@{}", build.service, short(&build.sha)),
-                detail: build.image_tag.clone(),
-            };
-            self.audit(row, AuditOutcome::Refused, &why).await;
-            return Err(BerthError::Conflict(why));
-        }
         let stored = self
             .store
             .record_build(&build, unix_now())
             .await
             .map_err(|e| BerthError::Unavailable(e.to_string()))?;
-        let (stored_words, outcome) = match stored {
+        let (stored_words, outcome) = match &stored {
             BuildStored::New => ("new", AuditOutcome::Committed),
             BuildStored::Changed => ("changed", AuditOutcome::Committed),
             BuildStored::Unchanged => ("unchanged", AuditOutcome::Unchanged),
+            BuildStored::TagTaken(other) => return Err(self.tag_refused(&build, other, via).await),
         };
         let green = build.result == BuildResult::Success;
         let default_branch = self
@@ -213,6 +213,7 @@ impl Releases {
         // The run is shown on /prod, which lists default-branch commits.
         if let Some(run) = run.filter(|_| default_branch) {
             let run = BuildRun {
+                started_at: run.started_at.map(|at| at.min(build.finished_at)),
                 finished_at: Some(build.finished_at),
                 ..run
             };

@@ -4,7 +4,7 @@
 
 use std::{
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicU8, Ordering},
         Arc,
     },
     time::Duration,
@@ -23,10 +23,44 @@ use super::{
 };
 use crate::{clock::unix_now, config::ServiceConfig, store::ReleaseStore};
 
+/// Who tells the sender how its delivery went: the handling, when it has
+/// its outcome in time, or the HTTP side, which answers "accepted" once it
+/// waited long enough. Decided once for each delivery, so a failure is
+/// either told to the sender (who may redeliver) or retried here, never
+/// neither.
+#[derive(Debug, Clone, Default)]
+pub struct Answer(Arc<AtomicU8>);
+
+const UNDECIDED: u8 = 0;
+const ACCEPTED: u8 = 1;
+const OWN: u8 = 2;
+
+impl Answer {
+    /// The HTTP side answers "accepted", unless the handling already has
+    /// its outcome (then it is about to end: wait for it).
+    pub fn accept(&self) -> bool {
+        self.decide(ACCEPTED)
+    }
+
+    /// The handling's outcome goes to the sender, unless the sender was
+    /// already told "accepted".
+    fn own(&self) -> bool {
+        self.decide(OWN)
+    }
+
+    fn decide(&self, who: u8) -> bool {
+        match self
+            .0
+            .compare_exchange(UNDECIDED, who, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(decided) => decided == who,
+        }
+    }
+}
+
 pub struct HookRequest {
-    /// Set when the sender was answered before the delivery was handled:
-    /// a failure then is retried here, as the sender saw it taken.
-    pub answered: Arc<AtomicBool>,
+    pub answer: Answer,
     pub event: Option<String>,
     pub delivery: Option<String>,
     pub signature: Option<String>,
@@ -48,7 +82,9 @@ type Ended = (&'static str, HookOutcome);
 
 /// A claim older than this, never marked handled, was left by a process
 /// that stopped while handling it: a redelivery takes it over.
-const STALE_CLAIM_SECS: i64 = 600;
+/// Longer than the retries below take, so a redelivery never takes over
+/// a claim whose handling is still retrying.
+const STALE_CLAIM_SECS: i64 = 1800;
 
 /// How long a delivery that failed after its sender was answered waits
 /// before each new attempt.
@@ -184,7 +220,8 @@ impl Releases {
         };
         let mut result = self.act(parsed.clone()).await;
         let mut waits = RETRY_WAITS.iter();
-        while result.1.status >= 500 && request.answered.load(Ordering::Relaxed) {
+        // A failure the sender saw as taken is retried here.
+        while result.1.status >= 500 && !request.answer.own() {
             let Some(wait) = waits.next() else {
                 tracing::error!(delivery, message = %result.1.message, "a webhook delivery answered as taken failed; redeliver it from GitHub");
                 break;
@@ -317,5 +354,21 @@ impl Releases {
             return Err(ended("ignored", 202, "ignored: not a build workflow"));
         }
         self.service_of(&run.repository)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Answer;
+
+    #[test]
+    fn a_delivery_is_answered_by_one_side_only() {
+        let late = Answer::default();
+        assert!(late.accept());
+        assert!(!late.own(), "a failure after \"accepted\" is retried here");
+        let early = Answer::default();
+        assert!(early.own());
+        assert!(!early.accept(), "the sender waits for the outcome");
+        assert!(early.own());
     }
 }

@@ -40,7 +40,7 @@ use tokio::sync::Notify;
 pub use builds::{BuildReport, Reported};
 pub use counters::HookCounters;
 pub use figures::ReleaseIndex;
-pub use hooks::{HookOutcome, HookRequest};
+pub use hooks::{Answer, HookOutcome, HookRequest};
 
 use crate::{
     cluster::Live,
@@ -50,9 +50,10 @@ use crate::{
     store::{AccessStore, NewAuditEntry, ReleaseStore},
 };
 
-/// Webhook bodies read at once: GitHub sends deliveries one by one per
-/// hook, so a few suffice.
-const HOOK_BODIES_AT_ONCE: usize = 16;
+/// Webhook bodies being read at once may hold this many of the largest
+/// body Berth takes: GitHub sends deliveries one by one per hook, and most
+/// are a few kilobytes.
+const HOOK_BODIES_OF_MAX_SIZE: usize = 4;
 
 /// Changes this close together reach open pages as one.
 const ANNOUNCE_GATHER: std::time::Duration = std::time::Duration::from_millis(200);
@@ -75,9 +76,9 @@ pub struct Releases {
     pub counters: HookCounters,
     /// Build report to image set, for Dev and Stg.
     pub image_set: latency::Latencies,
-    /// Webhook bodies being read at once (before their signature can be
-    /// checked), so slow senders cannot hold memory and connections.
-    pub hook_bodies: tokio::sync::Semaphore,
+    /// The bytes of webhook bodies being read at once (before their
+    /// signature can be checked), so strangers cannot hold much memory.
+    pub hook_bodies: Arc<tokio::sync::Semaphore>,
     /// Finished prod releases, for the charts.
     pub index: ReleaseIndex,
     /// Told when builds, the pipeline or releases changed.
@@ -103,7 +104,13 @@ impl Releases {
             source_locks: KeyedLocks::default(),
             counters: HookCounters::default(),
             image_set: latency::Latencies::default(),
-            hook_bodies: tokio::sync::Semaphore::new(HOOK_BODIES_AT_ONCE),
+            hook_bodies: Arc::new(tokio::sync::Semaphore::new(
+                config
+                    .releases
+                    .max_webhook_bytes
+                    .saturating_mul(HOOK_BODIES_OF_MAX_SIZE)
+                    .min(tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             index: ReleaseIndex::new(config.services.iter().map(|s| s.name.clone()).collect()),
             changed: Notify::new(),
             config,

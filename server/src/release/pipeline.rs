@@ -98,12 +98,37 @@ impl Releases {
         if !added.is_empty() {
             self.announce();
         }
-        for commit in &added {
-            if let Some(build) = self.store.green_build_of(service, &commit.sha).await? {
+        self.decide_waiting(service).await?;
+        Ok(added.len())
+    }
+
+    /// Commits still waiting for a build whose green build of the default
+    /// branch is already in: decided now, newest first (the older ones are
+    /// then superseded, not deployed in turn). Not only the commits this
+    /// push added: a redelivery after a handling that failed half-way
+    /// finds its commits stored but undecided.
+    async fn decide_waiting(&self, service: &str) -> StoreResult<()> {
+        let Some(config) = self.config.services.iter().find(|s| s.name == service) else {
+            return Ok(());
+        };
+        let mut waiting: Vec<PipelineCommit> = self
+            .store
+            .pipeline_open(service)
+            .await?
+            .into_iter()
+            .filter(|c| matches!(c.stage, Stage::Pushed | Stage::Building))
+            .collect();
+        waiting.sort_by_key(|c| std::cmp::Reverse(c.position));
+        for commit in &waiting {
+            if let Some(build) = self
+                .store
+                .green_build_of(service, &config.default_branch, &commit.sha)
+                .await?
+            {
                 self.on_default_branch_build(&build).await;
             }
         }
-        Ok(added.len())
+        Ok(())
     }
 
     /// A commit the pipeline has not seen, from the default branch's line
@@ -334,7 +359,11 @@ impl Releases {
             let Some(commit) = newest_passed else {
                 continue;
             };
-            match self.store.green_build_of(&service.name, &commit.sha).await {
+            match self
+                .store
+                .green_build_of(&service.name, &service.default_branch, &commit.sha)
+                .await
+            {
                 Ok(Some(build)) => self.on_default_branch_build(&build).await,
                 Ok(None) => {}
                 Err(err) => {

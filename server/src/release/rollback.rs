@@ -118,12 +118,7 @@ impl Releases {
                 release.image_tag
             )));
         }
-        let live = self
-            .store
-            .deployed_releases(service, &env, 1)
-            .await
-            .map_err(store)?
-            .pop();
+        let live = self.running(service, &env).await.map_err(store)?;
         if live.is_some_and(|l| l.image_tag == release.image_tag) {
             return Err(BerthError::Invalid(format!(
                 "{service} already runs {}",
@@ -152,14 +147,9 @@ impl Releases {
         let service = to.service.as_str();
         let _service = self.lock(service).await;
         let now = unix_now();
-        // What runs: the newest release that deployed. Read under the lock,
-        // so a second rollback at once finds the first one's work.
-        let live = self
-            .store
-            .deployed_releases(service, env, 1)
-            .await
-            .map_err(db)?
-            .pop();
+        // Read under the lock, so a second rollback at once finds the first
+        // one's work.
+        let live = self.running(service, env).await.map_err(db)?;
         if live.as_ref().is_some_and(|l| l.image_tag == to.image_tag) {
             return Err(BerthError::Invalid(format!(
                 "{service} already runs {}",
@@ -250,8 +240,22 @@ impl Releases {
         }
     }
 
+    /// What runs in `env`: a release still deploying (its image is set,
+    /// whether or not it turns healthy), else the newest that deployed.
+    pub(super) async fn running(
+        &self,
+        service: &str,
+        env: &str,
+    ) -> crate::store::StoreResult<Option<Release>> {
+        let latest = self.store.latest_release(service, env).await?;
+        if let Some(open) = latest.filter(|r| r.outcome == ReleaseOutcome::Deploying) {
+            return Ok(Some(open));
+        }
+        Ok(self.store.deployed_releases(service, env, 1).await?.pop())
+    }
+
     /// The release a rollback undid failed: in the store, the figures and
-    /// its pipeline commit.
+    /// its pipeline commit. One still deploying ends failed there and then.
     async fn fail_undone(
         &self,
         service: &str,
@@ -259,10 +263,25 @@ impl Releases {
         note: &str,
         now: i64,
     ) -> crate::store::StoreResult<()> {
-        if !self.store.fail_deployed_release(undone.id).await? {
+        if undone.outcome == ReleaseOutcome::Deploying {
+            if !self
+                .store
+                .finish_release(undone.id, ReleaseOutcome::Failed, now)
+                .await?
+            {
+                return Ok(());
+            }
+            self.index.add(&Release {
+                finished_at: Some(now),
+                outcome: ReleaseOutcome::Failed,
+                lead_time_secs: None,
+                ..undone.clone()
+            });
+        } else if self.store.fail_deployed_release(undone.id).await? {
+            self.index.mark_failed(undone);
+        } else {
             return Ok(());
         }
-        self.index.mark_failed(undone);
         if self
             .store
             .pipeline_commit(service, &undone.sha)

@@ -86,10 +86,27 @@ impl Releases {
 
     /// `set_image` unless the last release of this environment and service
     /// already set this tag (and did not fail): a build and a file change
-    /// arriving together release once.
+    /// arriving together release once. Only the branch's newest green
+    /// build is set: two builds reported close together may reach this
+    /// lock in either order, and the older must not be set last.
     /// Whether the image was set now.
     async fn follow(&self, target: &Target, build: &Build, trigger: Trigger<'_>) -> bool {
         let _service = self.lock(&build.service).await;
+        match self
+            .store
+            .newest_green_build(&build.service, &build.branch)
+            .await
+        {
+            Ok(Some(newest)) if newest.sha != build.sha || newest.image_tag != build.image_tag => {
+                tracing::info!(service = %build.service, branch = %build.branch, tag = %build.image_tag, newer = %newest.image_tag, "not setting a build a newer one replaced");
+                return false;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(%err, "cannot read builds; not releasing");
+                return false;
+            }
+        }
         match self
             .store
             .latest_release(&build.service, &target.environment)

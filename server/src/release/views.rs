@@ -46,14 +46,18 @@ impl ReleaseViews for Releases {
                     .await
                     .map_err(unavailable)?,
             };
-            // The newest deployed release runs; the ones before it are
-            // the way back.
+            // What runs (a release still deploying, else the newest
+            // deployed); the deployed ones before it are the way back.
             let releases = self
                 .store
                 .deployed_releases(&service.name, &prod.name, ROLLBACK_CHOICES + 1)
                 .await
                 .map_err(unavailable)?;
-            let live_tag = releases.first().map(|r| r.image_tag.clone());
+            let live_tag = self
+                .running(&service.name, &prod.name)
+                .await
+                .map_err(unavailable)?
+                .map(|r| r.image_tag);
             let rollback_to = releases
                 .into_iter()
                 .filter(|r| Some(&r.image_tag) != live_tag.as_ref())

@@ -5,7 +5,7 @@ use app::model::{Build, BuildRun, MarkerProblem, PipelineCommit, Release, Releas
 use super::StoreResult;
 
 /// What storing a build report did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildStored {
     /// A build Berth had not heard of.
     New,
@@ -13,6 +13,9 @@ pub enum BuildStored {
     Changed,
     /// The same report again, or an older one: nothing changed.
     Unchanged,
+    /// Nothing stored: the tag already names this other commit of the
+    /// service.
+    TagTaken(String),
 }
 
 /// A release about to start.
@@ -50,21 +53,15 @@ pub struct Marker {
 #[async_trait::async_trait]
 pub trait ReleaseStore: Send + Sync + 'static {
     /// Idempotent on (service, sha, image tag); a report finished later
-    /// than the stored one replaces its result.
+    /// than the stored one replaces its result. A tag names one commit of
+    /// a service: checked in the same statement that stores the build, so
+    /// two reports racing for one tag cannot both be stored.
     async fn record_build(&self, build: &Build, received_at: i64) -> StoreResult<BuildStored>;
     /// What CI said of the run that built `run.sha`: fields it did not
     /// say keep what was known.
     async fn record_run(&self, service: &str, run: &BuildRun, at: i64) -> StoreResult<()>;
     /// The runs of these commits of `service` that are known.
     async fn runs_of(&self, service: &str, shas: &[String]) -> StoreResult<Vec<BuildRun>>;
-    /// Another commit a build of `service` was already reported for under
-    /// `image_tag`, if any.
-    async fn tag_taken(
-        &self,
-        service: &str,
-        image_tag: &str,
-        sha: &str,
-    ) -> StoreResult<Option<String>>;
     /// The newest successful build of a branch, by finish time.
     async fn newest_green_build(&self, service: &str, branch: &str) -> StoreResult<Option<Build>>;
     /// Whether a webhook delivery was already handled.
@@ -140,8 +137,13 @@ pub trait ReleaseStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Release>>;
     /// Every (service, branch) with a green build.
     async fn green_branches(&self) -> StoreResult<Vec<(String, String)>>;
-    /// A commit's newest green build.
-    async fn green_build_of(&self, service: &str, sha: &str) -> StoreResult<Option<Build>>;
+    /// A commit's newest green build on `branch`.
+    async fn green_build_of(
+        &self,
+        service: &str,
+        branch: &str,
+        sha: &str,
+    ) -> StoreResult<Option<Build>>;
     /// Releases still deploying, oldest first.
     async fn open_releases(&self) -> StoreResult<Vec<Release>>;
     /// Calls `each` with (service, finished at, deployed, lead time) for

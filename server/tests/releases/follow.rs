@@ -128,6 +128,27 @@ async fn a_deploy_that_never_turns_healthy_fails_after_the_timeout() {
     .await;
 }
 
+#[tokio::test]
+async fn an_older_build_reported_late_does_not_replace_a_newer_one() {
+    let s = setup().await;
+    let build = |sha: &str, finished: &str| {
+        json!({ "service": "app-a", "branch": "main", "sha": sha,
+                "image_tag": format!("main-{}", &sha[..7]), "result": "success",
+                "finished_at": finished })
+    };
+    let (status, answer) = s.report_build(&build(C2, "2026-12-01T10:01:00Z")).await;
+    assert_eq!(status, 201, "{answer}");
+    s.until_tag("Dev runs the newer build", "app-a-dev", "main-c2c2c2c")
+        .await;
+    // The build that finished a minute before arrives now (GitHub does not
+    // deliver in order): it is stored, not set.
+    let (status, answer) = s.report_build(&build(C1, "2026-12-01T10:00:00Z")).await;
+    assert_eq!(status, 201, "{answer}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(s.tag_of("app-a-dev"), "main-c2c2c2c");
+    assert_eq!(s.builds_of("main").await.as_deref(), Some("main-c2c2c2c"));
+}
+
 /// A green build of feature/x (`feature-x-f1f1f1f`).
 fn feature_x_build() -> serde_json::Value {
     json!({ "service": "app-a", "branch": "feature/x", "sha": F1,

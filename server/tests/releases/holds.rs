@@ -226,3 +226,49 @@ async fn a_rollback_goes_back_pauses_automation_and_counts_for_time_to_restore()
         .iter()
         .any(|e| e.action == "resume-automation" && e.actor == "root"));
 }
+
+#[tokio::test]
+async fn a_rollback_while_a_deploy_is_in_flight_undoes_that_deploy() {
+    let s = admin_setup().await;
+    deployed(&s, C1, 1).await;
+    deployed(&s, C2, 2).await;
+    // C3 starts deploying and never turns healthy (a crash loop shows as
+    // Progressing until the deploy timeout).
+    s.signed("push", "p-3", &push(&[C3])).await;
+    s.signed("workflow_run", "r-3", &run("main", C3, "success"))
+        .await;
+    s.until_tag("prod runs C3", "app-a-prod", "main-c3c3c3c")
+        .await;
+    s.until_stage("C3 is deploying", C3, "deploying").await;
+    let prod = s.server.json("/api/v1/releases/prod").await;
+    let releases = prod["releases"].as_array().unwrap();
+    let c2 = releases
+        .iter()
+        .find(|r| r["image_tag"] == "main-c2c2c2c")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // C2, the newest deployed, is the way back: C3's image is already set.
+    let root = s.server.token("root").await;
+    let body = json!({ "release": c2, "reason": "C3 crash-loops" });
+    let (status, answer) = s
+        .server
+        .send(
+            Method::POST,
+            "/api/v1/pipeline/app-a/rollback",
+            Some(&root),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    s.until_tag("prod runs C2 again", "app-a-prod", "main-c2c2c2c")
+        .await;
+    // The deploy it undid failed at once; C2's own release stays deployed.
+    let newest = &s.server.json("/api/v1/releases/prod").await["releases"];
+    assert_eq!(newest[0]["trigger"], "rollback");
+    assert_eq!(newest[1]["image_tag"], "main-c3c3c3c");
+    assert_eq!(newest[1]["outcome"], "failed");
+    assert_eq!(newest[2]["image_tag"], "main-c2c2c2c");
+    assert_eq!(newest[2]["outcome"], "deployed");
+    assert_eq!(s.stage_of(C3).await, "deploy_failed");
+}

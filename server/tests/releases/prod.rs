@@ -123,6 +123,32 @@ fn source_repository(dir: &std::path::Path, subjects: &[&str]) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn prod_deploys_only_builds_of_the_default_branch() {
+    let s = setup().await;
+    // C1 was built on feature/x (Stg-1 takes it) before main was
+    // fast-forwarded to it: that image is not a build of main.
+    let (status, answer) = s
+        .signed("workflow_run", "r-f", &run("feature/x", C1, "success"))
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    s.until_tag(
+        "Stg-1 runs the feature build",
+        "app-a-stg-1",
+        "feature-x-c1c1c1c",
+    )
+    .await;
+    s.signed("push", "p-1", &push(&[C1])).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(s.stage_of(C1).await, "pushed");
+    assert_eq!(s.tag_of("app-a-prod"), "old-0000000");
+    // main's own build of C1 deploys.
+    s.signed("workflow_run", "r-m", &run("main", C1, "success"))
+        .await;
+    s.until_tag("prod runs main's build", "app-a-prod", "main-c1c1c1c")
+        .await;
+}
+
+#[tokio::test]
 async fn a_build_reported_without_a_push_finds_its_commit_in_the_source_repository() {
     let sources = tempfile::tempdir().unwrap();
     let shas = source_repository(sources.path(), &["One", "Two", "Three"]);

@@ -88,8 +88,12 @@ impl ReleaseStore for SqliteStore {
         // transaction: in WAL mode a transaction that read first cannot
         // write after another writer committed (SQLITE_BUSY_SNAPSHOT),
         // which concurrent webhooks made happen.
+        // The tag is checked in the statement that inserts, so of two
+        // reports racing for one tag only the first is stored.
         let inserted = sqlx::query(&format!(
-            "INSERT OR IGNORE INTO builds ({BUILD_COLUMNS}, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT OR IGNORE INTO builds ({BUILD_COLUMNS}, received_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+             WHERE NOT EXISTS (SELECT 1 FROM builds WHERE service = ?1 AND image_tag = ?4 AND sha != ?3)"
         ))
         .bind(&build.service)
         .bind(&build.branch)
@@ -103,6 +107,12 @@ impl ReleaseStore for SqliteStore {
         .await?;
         if inserted.rows_affected() == 1 {
             return Ok(BuildStored::New);
+        }
+        if let Some(other) = self
+            .tag_taken(&build.service, &build.image_tag, &build.sha)
+            .await?
+        {
+            return Ok(BuildStored::TagTaken(other));
         }
         // A report finished later than the stored one is a re-run.
         let changed = sqlx::query(
@@ -182,10 +192,18 @@ impl ReleaseStore for SqliteStore {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (service, sha) DO UPDATE SET
                  url = COALESCE(excluded.url, url),
-                 started_at = COALESCE(excluded.started_at, started_at),
-                 -- A run that starts (again: a re-run) has not finished.
+                 -- GitHub does not deliver in order: an older start (the
+                 -- first attempt's, late) does not replace a re-run's.
+                 started_at = CASE
+                     WHEN started_at IS NULL OR excluded.started_at > started_at
+                     THEN COALESCE(excluded.started_at, started_at)
+                     ELSE started_at END,
+                 -- A run that starts again after it finished (a re-run) has
+                 -- not finished; a late in-progress event of the finished
+                 -- attempt changes nothing.
                  finished_at = CASE
-                     WHEN excluded.started_at IS NOT NULL AND excluded.finished_at IS NULL THEN NULL
+                     WHEN excluded.started_at IS NOT NULL AND excluded.finished_at IS NULL
+                          AND excluded.started_at > COALESCE(finished_at, started_at, -1) THEN NULL
                      ELSE COALESCE(excluded.finished_at, finished_at) END,
                  recorded_at = excluded.recorded_at",
         )
@@ -226,23 +244,6 @@ impl ReleaseStore for SqliteStore {
                 finished_at: r.get("finished_at"),
             })
             .collect())
-    }
-
-    async fn tag_taken(
-        &self,
-        service: &str,
-        image_tag: &str,
-        sha: &str,
-    ) -> StoreResult<Option<String>> {
-        let row = sqlx::query(
-            "SELECT sha FROM builds WHERE service = ? AND image_tag = ? AND sha != ? LIMIT 1",
-        )
-        .bind(service)
-        .bind(image_tag)
-        .bind(sha)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|r| r.get("sha")))
     }
 
     async fn delivery_handled(&self, delivery: &str) -> StoreResult<()> {
@@ -476,13 +477,19 @@ impl ReleaseStore for SqliteStore {
             .collect())
     }
 
-    async fn green_build_of(&self, service: &str, sha: &str) -> StoreResult<Option<Build>> {
+    async fn green_build_of(
+        &self,
+        service: &str,
+        branch: &str,
+        sha: &str,
+    ) -> StoreResult<Option<Build>> {
         let row = sqlx::query(&format!(
-            "SELECT {BUILD_COLUMNS} FROM builds WHERE service = ? AND sha = ? AND result = 'success'
+            "SELECT {BUILD_COLUMNS} FROM builds WHERE service = ? AND sha = ? AND branch = ? AND result = 'success'
              ORDER BY finished_at DESC, id DESC LIMIT 1"
         ))
         .bind(service)
         .bind(sha)
+        .bind(branch)
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(build_from).transpose()
@@ -654,4 +661,25 @@ async fn insert_release(
     .execute(store.pool())
     .await?;
     Ok(done.last_insert_rowid())
+}
+
+impl SqliteStore {
+    /// Another commit a build of `service` was already reported for under
+    /// `image_tag`, if any.
+    pub(crate) async fn tag_taken(
+        &self,
+        service: &str,
+        image_tag: &str,
+        sha: &str,
+    ) -> StoreResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT sha FROM builds WHERE service = ? AND image_tag = ? AND sha != ? LIMIT 1",
+        )
+        .bind(service)
+        .bind(image_tag)
+        .bind(sha)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.get("sha")))
+    }
 }

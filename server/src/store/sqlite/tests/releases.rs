@@ -71,8 +71,13 @@ async fn a_build_is_stored_once_and_a_later_rerun_changes_its_result() {
         Some(newer)
     );
     assert_eq!(
-        db.green_build_of("app-a", "aaa").await.unwrap(),
+        db.green_build_of("app-a", "main", "aaa").await.unwrap(),
         Some(green)
+    );
+    // The same commit built on another branch is not a build of this one.
+    assert_eq!(
+        db.green_build_of("app-a", "feature", "aaa").await.unwrap(),
+        None
     );
 }
 
@@ -81,6 +86,12 @@ async fn a_tag_names_the_commit_it_was_first_reported_for() {
     let db = fresh().await;
     let green = build("abcdef1aaa", "main-abcdef1", BuildResult::Success, NOW);
     db.record_build(&green, NOW).await.unwrap();
+    let collision = build("abcdef1bbb", "main-abcdef1", BuildResult::Success, NOW);
+    assert_eq!(
+        db.record_build(&collision, NOW).await.unwrap(),
+        BuildStored::TagTaken("abcdef1aaa".into())
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM builds").await, 1);
     assert_eq!(
         db.tag_taken("app-a", "main-abcdef1", "abcdef1bbb")
             .await
@@ -100,6 +111,32 @@ async fn a_tag_names_the_commit_it_was_first_reported_for() {
             .unwrap(),
         None
     );
+}
+
+#[tokio::test]
+async fn of_reports_racing_for_one_tag_only_one_is_stored() {
+    let db = fresh().await;
+    let reports: Vec<Build> = (0..8)
+        .map(|n| {
+            build(
+                &format!("abcdef1{n:03}"),
+                "main-abcdef1",
+                BuildResult::Success,
+                NOW,
+            )
+        })
+        .collect();
+    let stored = futures::future::join_all(reports.iter().map(|b| db.record_build(b, NOW))).await;
+    let new = stored
+        .iter()
+        .filter(|s| matches!(s, Ok(BuildStored::New)))
+        .count();
+    let taken = stored
+        .iter()
+        .filter(|s| matches!(s, Ok(BuildStored::TagTaken(_))))
+        .count();
+    assert_eq!((new, taken), (1, 7), "{stored:?}");
+    assert_eq!(db.count("SELECT COUNT(*) FROM builds").await, 1);
 }
 
 #[tokio::test]
@@ -128,8 +165,30 @@ async fn a_build_run_keeps_what_ci_said_before() {
         runs,
         [BuildRun {
             finished_at: Some(NOW + 240),
-            ..started
+            ..started.clone()
         }]
+    );
+    // "In progress" delivered after "completed" keeps the finish…
+    db.record_run("app-a", &started, NOW + 250).await.unwrap();
+    let runs = db.runs_of("app-a", &["c1".into()]).await.unwrap();
+    assert_eq!(runs[0].finished_at, Some(NOW + 240));
+    // …a re-run, starting after it, has not finished yet…
+    let rerun = BuildRun {
+        started_at: Some(NOW + 600),
+        ..started.clone()
+    };
+    db.record_run("app-a", &rerun, NOW + 600).await.unwrap();
+    let runs = db.runs_of("app-a", &["c1".into()]).await.unwrap();
+    assert_eq!(
+        (runs[0].started_at, runs[0].finished_at),
+        (Some(NOW + 600), None)
+    );
+    // …and the first attempt's start, arriving late, does not replace it.
+    db.record_run("app-a", &started, NOW + 610).await.unwrap();
+    let runs = db.runs_of("app-a", &["c1".into()]).await.unwrap();
+    assert_eq!(
+        (runs[0].started_at, runs[0].finished_at),
+        (Some(NOW + 600), None)
     );
     assert!(db
         .runs_of("app-b", &["c1".into()])
