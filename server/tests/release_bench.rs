@@ -75,6 +75,18 @@ async fn start(
     (cluster, server, (upstream, dir))
 }
 
+/// GitHub's `workflow_run` completed event for a green build of `sha`.
+fn green_run(branch: &str, sha: &str) -> Value {
+    json!({
+        "action": "completed",
+        "repository": { "full_name": "acme/app-a" },
+        "workflow_run": { "name": "build", "event": "push",
+                          "head_repository": { "full_name": "acme/app-a" },
+                          "head_branch": branch, "head_sha": sha,
+                          "conclusion": "success", "updated_at": "2026-12-01T10:00:00Z" }
+    })
+}
+
 /// Whether the demo API server reports an Application patched to `tag`
 /// before ten seconds pass without it.
 async fn patched(changes: &mut tokio::sync::broadcast::Receiver<store::Event>, tag: &str) -> bool {
@@ -102,15 +114,7 @@ async fn webhook_to_image_patch() {
     let mut took = Vec::new();
     for i in 0..WEBHOOKS {
         let sha = format!("{:07x}{:033x}", i + 1, i);
-        let body = json!({
-            "action": "completed",
-            "repository": { "full_name": "acme/app-a" },
-            "workflow_run": { "name": "build", "event": "push",
-                              "head_repository": { "full_name": "acme/app-a" },
-                              "head_branch": "feature/x", "head_sha": sha,
-                              "conclusion": "success", "updated_at": "2026-12-01T10:00:00Z" }
-        })
-        .to_string();
+        let body = green_run("feature/x", &sha).to_string();
         let tag = format!("feature-x-{}", &sha[..7]);
         let started = Instant::now();
         let response = server
@@ -200,14 +204,7 @@ async fn push_and_green_build_to_prod_patch() {
         let (status, answer) = deliver("push", format!("push-{i}"), push).await;
         assert_eq!(status, 200, "push {i}: {answer}");
         pushes.push(started.elapsed());
-        let run = json!({
-            "action": "completed",
-            "repository": { "full_name": "acme/app-a" },
-            "workflow_run": { "name": "build", "event": "push",
-                              "head_repository": { "full_name": "acme/app-a" },
-                              "head_branch": "main", "head_sha": sha,
-                              "conclusion": "success", "updated_at": "2026-12-01T10:00:00Z" }
-        });
+        let run = green_run("main", &sha);
         let tag = format!("main-{}", &sha[..7]);
         let started = Instant::now();
         let (status, answer) = deliver("workflow_run", format!("run-{i}"), run).await;

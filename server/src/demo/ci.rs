@@ -124,7 +124,6 @@ async fn pushed(git: &Git, before: Option<&str>, head: &str) -> Vec<Pushed> {
         .collect()
 }
 
-/// A build takes a few seconds, the same for the same commit.
 /// Whether the demo's build of a commit with this subject fails.
 pub(crate) fn failed_build(subject: &str) -> bool {
     subject.to_ascii_lowercase().contains("flaky")
@@ -160,25 +159,39 @@ async fn report_past_failures(source: &Source, deliverer: &Deliverer) {
             continue;
         }
         let finished = at + build_time(sha).as_secs() as i64;
-        let body = json!({
-            "action": "completed",
-            "repository": { "full_name": source.repository },
-            "workflow_run": {
-                "name": "build", "path": ".github/workflows/build.yml", "event": "push",
-                "head_repository": { "full_name": source.repository },
-                "head_branch": branch, "head_sha": sha, "status": "completed",
-                "conclusion": "failure", "updated_at": rfc3339(finished),
-            },
-        });
+        let body = workflow_run(source, branch, sha, Some("failure"), finished);
         deliverer
             .send_as(&format!("demo-past-{sha}"), "workflow_run", body)
             .await;
     }
 }
 
+/// A build takes a few seconds, the same for the same commit.
 fn build_time(sha: &str) -> Duration {
     let spread = sha.bytes().take(8).map(u64::from).sum::<u64>() % 8;
     Duration::from_secs(4 + spread)
+}
+
+/// GitHub's `workflow_run` event for the build of `sha`: requested while
+/// `conclusion` is `None`, else completed.
+fn workflow_run(
+    source: &Source,
+    branch: &str,
+    sha: &str,
+    conclusion: Option<&str>,
+    updated_at: i64,
+) -> Value {
+    json!({
+        "action": if conclusion.is_some() { "completed" } else { "requested" },
+        "repository": { "full_name": source.repository },
+        "workflow_run": {
+            "name": "build", "path": ".github/workflows/build.yml", "event": "push",
+            "head_repository": { "full_name": source.repository },
+            "head_branch": branch, "head_sha": sha,
+            "status": if conclusion.is_some() { "completed" } else { "in_progress" },
+            "conclusion": conclusion, "updated_at": rfc3339(updated_at),
+        },
+    })
 }
 
 /// Reports a moved branch: the push (default branches only, as Berth
@@ -209,21 +222,12 @@ async fn build(
         deliverer.send("push", body).await;
     }
     let started = unix_now();
-    let run = |action: &str, conclusion: Option<&str>| {
-        json!({
-            "action": action,
-            "repository": { "full_name": source.repository },
-            "workflow_run": {
-                "name": "build", "path": ".github/workflows/build.yml", "event": "push",
-                "head_repository": { "full_name": source.repository },
-                "head_branch": branch, "head_sha": head,
-                "status": if conclusion.is_some() { "completed" } else { "in_progress" },
-                "conclusion": conclusion, "updated_at": rfc3339(unix_now()),
-                "run_started_at": rfc3339(started),
-            },
-        })
+    let run = |conclusion: Option<&str>| {
+        let mut run = workflow_run(source, branch, head, conclusion, unix_now());
+        run["workflow_run"]["run_started_at"] = json!(rfc3339(started));
+        run
     };
-    deliverer.send("workflow_run", run("requested", None)).await;
+    deliverer.send("workflow_run", run(None)).await;
     let took = build_time(head);
     let deliverer = Arc::clone(deliverer);
     let conclusion = if failed_build(&subject) {
@@ -231,7 +235,7 @@ async fn build(
     } else {
         "success"
     };
-    let done = run("completed", Some(conclusion));
+    let done = run(Some(conclusion));
     tokio::spawn(async move {
         tokio::time::sleep(took).await;
         // The time it finished, not when it was queued.

@@ -212,8 +212,7 @@ async fn report_build(
             why.body_text()
         )))
     })?;
-    let run = report.run();
-    let build = report.check(&state.releases, &who.user)?;
+    let (build, run) = report.check(&state.releases, &who.user)?;
     let releases = state.releases.clone();
     let reported = tokio::spawn(async move { releases.report_build(build, run, "token").await })
         .await

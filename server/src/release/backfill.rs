@@ -122,7 +122,12 @@ impl Releases {
                 }
                 None => Vec::new(),
             };
-            let mut past = self.read_past(service, history).await;
+            // Nothing to read the source repository for without a sync.
+            let mut past = if history.is_empty() {
+                Vec::new()
+            } else {
+                self.read_past(service, history).await
+            };
             // Argo CD keeps ten syncs by default, and without a cluster
             // there are none: before them, each merge to the default branch
             // was a release (prod takes every green one).

@@ -84,24 +84,13 @@ const MAX_BRANCH_BYTES: usize = 255;
 const MAX_FUTURE_SECS: i64 = 86_400;
 
 impl BuildReport {
-    /// The build, or every problem with the report in one sentence.
-    /// The CI run this report tells of, if it says anything of it (read
-    /// before `check`, which takes the report).
-    pub fn run(&self) -> Option<BuildRun> {
-        let run = BuildRun {
-            sha: self.sha.trim().to_ascii_lowercase(),
-            url: self.url.as_deref().and_then(run_url),
-            started_at: self
-                .started_at
-                .as_ref()
-                .and_then(|w| w.seconds().ok())
-                .map(|at| at.min(unix_now())),
-            finished_at: None,
-        };
-        (run.url.is_some() || run.started_at.is_some()).then_some(run)
-    }
-
-    pub fn check(self, releases: &Releases, reported_by: &str) -> Result<Build, BerthError> {
+    /// The build and the CI run it tells of (if it says anything of it),
+    /// or every problem with the report in one sentence.
+    pub fn check(
+        self,
+        releases: &Releases,
+        reported_by: &str,
+    ) -> Result<(Build, Option<BuildRun>), BerthError> {
         let mut problems = Vec::new();
         let service = self.service.trim();
         if !releases.config.services.iter().any(|s| s.name == service) {
@@ -134,20 +123,32 @@ impl BuildReport {
         // A start after the finish is a CI clock ahead of Berth's (the
         // finish is clamped to now): the run's start is only shown, so it is
         // clamped too rather than costing the build.
-        match self.started_at.as_ref().map(When::seconds) {
-            Some(Err(why)) => problems.push(format!("`started_at`: {why}")),
-            Some(Ok(start)) if start < 0 => {
-                problems.push("`started_at` must be a time after 1970".into())
+        let started_at = match self.started_at.as_ref().map(When::seconds).transpose() {
+            Err(why) => {
+                problems.push(format!("`started_at`: {why}"));
+                None
             }
-            _ => {}
-        }
-        if self.url.as_deref().is_some_and(|u| run_url(u).is_none()) {
+            Ok(Some(start)) if start < 0 => {
+                problems.push("`started_at` must be a time after 1970".into());
+                None
+            }
+            Ok(start) => start,
+        };
+        let url = self.url.as_deref().map(run_url);
+        if url.as_ref().is_some_and(Option::is_none) {
             problems.push("`url` must be an http(s) address of at most 500 bytes".into());
         }
         if !problems.is_empty() {
             return Err(BerthError::Invalid(problems.join("; ")));
         }
-        Ok(Build {
+        let url = url.flatten();
+        let run = (url.is_some() || started_at.is_some()).then(|| BuildRun {
+            sha: sha.clone(),
+            url,
+            started_at,
+            finished_at: None,
+        });
+        let build = Build {
             service: service.to_string(),
             branch: self.branch,
             sha,
@@ -157,7 +158,8 @@ impl BuildReport {
             // than builds reported after it.
             finished_at: finished_at.map_or(now, |at| at.min(now)),
             reported_by: reported_by.to_string(),
-        })
+        };
+        Ok((build, run))
     }
 }
 

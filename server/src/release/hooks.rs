@@ -320,9 +320,8 @@ impl Releases {
                     url: run.url.clone(),
                 };
                 // The same reading of the run as a report through the API.
-                let ran = report.run();
-                let build = match report.check(self, "github") {
-                    Ok(build) => build,
+                let (build, ran) = match report.check(self, "github") {
+                    Ok(checked) => checked,
                     Err(err) => return ended("malformed_body", 400, err.to_string()),
                 };
                 match self.report_build(build, ran, "github").await {

@@ -242,16 +242,25 @@ impl Releases {
 
     /// What runs in `env`: a release still deploying (its image is set,
     /// whether or not it turns healthy), else the newest that deployed.
-    pub(super) async fn running(
+    async fn running(
+        &self,
+        service: &str,
+        env: &str,
+    ) -> crate::store::StoreResult<Option<Release>> {
+        if let Some(open) = self.deploying(service, env).await? {
+            return Ok(Some(open));
+        }
+        Ok(self.store.deployed_releases(service, env, 1).await?.pop())
+    }
+
+    /// The newest release of `env` if it is still deploying.
+    pub(super) async fn deploying(
         &self,
         service: &str,
         env: &str,
     ) -> crate::store::StoreResult<Option<Release>> {
         let latest = self.store.latest_release(service, env).await?;
-        if let Some(open) = latest.filter(|r| r.outcome == ReleaseOutcome::Deploying) {
-            return Ok(Some(open));
-        }
-        Ok(self.store.deployed_releases(service, env, 1).await?.pop())
+        Ok(latest.filter(|r| r.outcome == ReleaseOutcome::Deploying))
     }
 
     /// The release a rollback undid failed: in the store, the figures and

@@ -53,11 +53,14 @@ impl ReleaseViews for Releases {
                 .deployed_releases(&service.name, &prod.name, ROLLBACK_CHOICES + 1)
                 .await
                 .map_err(unavailable)?;
-            let live_tag = self
-                .running(&service.name, &prod.name)
+            let deploying = self
+                .deploying(&service.name, &prod.name)
                 .await
-                .map_err(unavailable)?
-                .map(|r| r.image_tag);
+                .map_err(unavailable)?;
+            let live_tag = deploying
+                .as_ref()
+                .or(releases.first())
+                .map(|r| r.image_tag.clone());
             let rollback_to = releases
                 .into_iter()
                 .filter(|r| Some(&r.image_tag) != live_tag.as_ref())

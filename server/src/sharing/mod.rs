@@ -425,9 +425,8 @@ impl Sharing {
         .await
     }
 
-    /// Pauses automation of a service (a rollback did it); logged when
-    /// the database fails, since the rollback itself already happened.
-    /// Pauses a service's automation; false when it could not be stored.
+    /// Pauses a service's automation (a rollback did it); false when it
+    /// could not be stored, logged, since the rollback already happened.
     pub async fn pause(&self, pause: &app::model::Pause) -> bool {
         match self.store.pause(pause).await {
             Ok(_) => {

@@ -64,8 +64,6 @@ pub trait ReleaseStore: Send + Sync + 'static {
     async fn runs_of(&self, service: &str, shas: &[String]) -> StoreResult<Vec<BuildRun>>;
     /// The newest successful build of a branch, by finish time.
     async fn newest_green_build(&self, service: &str, branch: &str) -> StoreResult<Option<Build>>;
-    /// Whether a webhook delivery was already handled.
-    async fn delivery_seen(&self, delivery: &str) -> StoreResult<bool>;
     /// Claims a delivery before it is handled; false if it was handled
     /// before, or another claim on it is younger than `stale_after`
     /// seconds (a claim older than that was left by a process that died).

@@ -149,14 +149,6 @@ impl ReleaseStore for SqliteStore {
         row.as_ref().map(build_from).transpose()
     }
 
-    async fn delivery_seen(&self, delivery: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM webhook_deliveries WHERE delivery = ?")
-            .bind(delivery)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.is_some())
-    }
-
     async fn claim_delivery(
         &self,
         delivery: &str,
@@ -664,6 +656,16 @@ async fn insert_release(
 }
 
 impl SqliteStore {
+    /// Whether a webhook delivery is remembered (claimed or handled).
+    #[cfg(test)]
+    pub(crate) async fn delivery_seen(&self, delivery: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM webhook_deliveries WHERE delivery = ?")
+            .bind(delivery)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Another commit a build of `service` was already reported for under
     /// `image_tag`, if any.
     pub(crate) async fn tag_taken(

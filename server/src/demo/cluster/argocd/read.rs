@@ -254,7 +254,9 @@ impl Reader {
     }
 
     /// `branch`'s first-parent log in `service`'s source repository,
-    /// oldest first, with commit times; empty when it cannot be read.
+    /// oldest first, with commit times, less the commits whose build
+    /// failed (never deployed) but for the head; empty when it cannot be
+    /// read.
     pub async fn first_parent(&mut self, service: &str, branch: &str) -> Vec<(String, i64)> {
         let Some(config) = self.config.services.iter().find(|s| s.name == service) else {
             return Vec::new();
@@ -274,17 +276,16 @@ impl Reader {
             ])
             .await
             .unwrap_or_default();
-        let lines: Vec<&str> = out.lines().collect();
-        lines
-            .iter()
+        let count = out.lines().count();
+        out.lines()
             .enumerate()
             .filter_map(|(i, line)| {
                 let mut fields = line.splitn(3, ' ');
                 let (sha, at) = (fields.next()?, fields.next()?.parse().ok()?);
                 // A commit whose build failed was never deployed; the head
                 // is what runs now whatever it says.
-                let failed = super::super::super::ci::failed_build(fields.next().unwrap_or(""));
-                (!failed || i + 1 == lines.len()).then(|| (sha.to_string(), at))
+                let failed = crate::demo::ci::failed_build(fields.next().unwrap_or(""));
+                (!failed || i + 1 == count).then(|| (sha.to_string(), at))
             })
             .collect()
     }
